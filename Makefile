@@ -1,0 +1,54 @@
+# Who Blinks First? -- every target installs what it needs.
+#   make book    create .venv, install the pinned requirements, build the site into _build/html
+#   make serve   serve the built site on http://127.0.0.1:8000
+#   make test    install test needs (incl. Debian chromium), build, and run the whole suite
+#   make bench   build times, notebook times, page weights, data load time
+#   make vendor  re-vendor vega/vega-lite/vega-embed + widget manager from npm into _static/vendor
+#   make outputs re-execute the notebooks in place (after changing data/ or standoff/)
+SHELL := /bin/bash
+.ONESHELL:
+.SHELLFLAGS := -eu -o pipefail -c
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+PORT   ?= 8000
+JB     := $(VENV)/bin/jupyter-book build . -W -n --keep-going
+
+.PHONY: book serve test bench vendor outputs chromium clean
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip check
+	touch $@
+
+book: $(STAMP)
+	$(JB)
+	@echo
+	@echo "Built. Open _build/html/index.html in a browser, or run: make serve"
+
+serve: $(STAMP)
+	test -f _build/html/index.html || $(JB)
+	@echo "Serving on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
+	$(PY) -m http.server --bind 127.0.0.1 --directory _build/html $(PORT)
+
+chromium:
+	if ! command -v chromium >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi
+	chromium --version
+
+test: $(STAMP) chromium
+	$(PY) -m pytest tests intro.ipynb chapters appendix \
+	  --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+bench: $(STAMP) chromium
+	$(PY) scripts/bench.py
+
+vendor: $(STAMP)
+	scripts/vendor.sh $(PY)
+
+outputs: $(STAMP)
+	$(PY) scripts/execute_notebooks.py
+
+clean:
+	rm -rf _build

@@ -1,0 +1,67 @@
+"""Sphinx extension for the book (listed in ``_config.yml`` under ``sphinx.extra_extensions``).
+
+1. Light pages. Jupyter Book 1 adds every ``.js`` under ``_static/`` to every page. This moves the
+   vendored libraries out of that global list and adds them back only to pages that use them:
+   ``vendor/vega-offline.js`` where a page has an Altair chart, the widget manager where a page
+   shows a saved ipywidgets view.
+2. A clean console. JB1 emits sphinx-thebe's inline ``THEBE_JS_URL`` script twice on every page
+   (a redeclaration error in the console) although this book does not use thebe; the duplicate
+   is dropped.
+3. Data downloads. The CSVs and ``datapackage.json`` are copied to ``_data/`` in the site so the
+   Data page and every chart can link to them.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+VEGA = "vendor/vega-offline.js"
+WIDGETS = "vendor/html-manager/embed.js"
+CHART_MARKER = 'id="altair-viz-'
+WIDGET_MARKER = "application/vnd.jupyter.widget-view+json"
+
+
+def _drop_vendor(app, config) -> None:
+    config.html_js_files = [
+        js for js in config.html_js_files
+        if not (isinstance(js, str) and js.startswith("vendor/")) and not (
+            isinstance(js, tuple) and str(js[0]).startswith("vendor/"))
+    ]
+
+
+def _page_scripts(app, pagename, templatename, context, doctree) -> None:
+    body = context.get("body", "") or ""
+    if CHART_MARKER in body:
+        app.add_js_file(VEGA, priority=400)
+    if WIDGET_MARKER in body:
+        app.add_js_file(WIDGETS, priority=400)
+    scripts = context.get("script_files")
+    if scripts:
+        seen_thebe = False
+        kept = []
+        for js in scripts:
+            text = getattr(js, "attributes", {}).get("body", "") if hasattr(js, "attributes") else ""
+            if "THEBE_JS_URL" in text:
+                if seen_thebe:
+                    continue
+                seen_thebe = True
+            kept.append(js)
+        context["script_files"] = kept
+
+
+def _copy_data(app, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    src = Path(app.srcdir) / "data"
+    out = Path(app.outdir) / "_data"
+    out.mkdir(parents=True, exist_ok=True)
+    for f in sorted(src.glob("*.csv")) + [src / "datapackage.json"]:
+        shutil.copy2(f, out / f.name)
+
+
+def setup(app):
+    app.connect("config-inited", _drop_vendor)
+    app.connect("html-page-context", _page_scripts)
+    app.connect("build-finished", _copy_data)
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}
