@@ -26,7 +26,7 @@ SHOW_AVERAGE = "Average (PIIE, trade-weighted)"
 def _side_color(field: str = "side_label:N", title: str | None = None) -> alt.Color:
     return alt.Color(field, title=title,
                      scale=alt.Scale(domain=list(SIDE_LABELS.values()), range=list(SIDE_COLORS.values())),
-                     legend=alt.Legend(orient="top", direction="vertical"))
+                     legend=alt.Legend(orient="top", direction="vertical", labelLimit=0))
 
 
 def _fmt_dates(df: pd.DataFrame, col: str, out: str) -> pd.DataFrame:
@@ -43,6 +43,7 @@ def escalation_steps(actions: pd.DataFrame, averages: pd.DataFrame, start: str, 
     avg = averages[(averages["kind"] == "actual")
                    & (averages["as_of"] >= pd.Timestamp(start)) & (averages["as_of"] <= pd.Timestamp(end))]
     avg = data.with_sources(avg.rename(columns={"imposer": "actor"}))
+    avg["date"] = avg["as_of"]
     avg["side_label"] = avg["actor"].map(SIDE_LABELS)
     avg["series"] = SHOW_AVERAGE
     avg = _fmt_dates(avg, "as_of", "date_label")

@@ -7,7 +7,8 @@
 2. A clean console. JB1 emits sphinx-thebe's inline ``THEBE_JS_URL`` script twice on every page
    (a redeclaration error in the console) although this book does not use thebe; the duplicate
    is dropped.
-3. Data downloads. The CSVs and ``datapackage.json`` are copied to ``_data/`` in the site so the
+3. Fresh static files: a changed ``_static`` file replaces its stale copy in an incremental build.
+4. Data downloads. The CSVs and ``datapackage.json`` are copied to ``_data/`` in the site so the
    Data page and every chart can link to them.
 """
 
@@ -50,10 +51,29 @@ def _page_scripts(app, pagename, templatename, context, doctree) -> None:
         context["script_files"] = kept
 
 
+def _refresh_static(app) -> None:
+    """Copy changed ``_static`` files over stale copies in an existing build.
+
+    Sphinx 7.4 neither overwrites a changed static file nor copies anything when no page is out
+    of date, so a CSS-only change would otherwise never reach an incremental build.
+    """
+    src = Path(app.srcdir) / "_static"
+    out = Path(app.outdir) / "_static"
+    if not src.is_dir() or not out.is_dir():
+        return
+    for f in src.rglob("*"):
+        target = out / f.relative_to(src)
+        if f.is_file() and (not target.is_file() or target.read_bytes() != f.read_bytes()):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(f, target)
+
+
 def _copy_data(app, exception) -> None:
     if exception is not None or app.builder.format != "html":
         return
     src = Path(app.srcdir) / "data"
+    if not (src / "datapackage.json").is_file():
+        return
     out = Path(app.outdir) / "_data"
     out.mkdir(parents=True, exist_ok=True)
     for f in sorted(src.glob("*.csv")) + [src / "datapackage.json"]:
@@ -62,6 +82,7 @@ def _copy_data(app, exception) -> None:
 
 def setup(app):
     app.connect("config-inited", _drop_vendor)
+    app.connect("builder-inited", _refresh_static)
     app.connect("html-page-context", _page_scripts)
     app.connect("build-finished", _copy_data)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}

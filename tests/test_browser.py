@@ -1,0 +1,217 @@
+"""Browser tests over the built site, served on 127.0.0.1 and opened in Debian's chromium.
+
+Every page: no request to any other host, no failed request, no console error, every Altair chart
+drawn as SVG, every Vega control changes its chart, 0 serious/critical axe violations, no sideways
+scrolling at 375 px, and chart text readable (>= 4.5:1) in dark mode.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+import pytest
+
+from conftest import CHROMIUM, CHROMIUM_ARGS, HTML, site_pages
+
+playwright_sync = pytest.importorskip("playwright.sync_api")
+
+PAGES = site_pages(HTML) if (HTML.parent.parent / "_toc.yml").exists() else []
+# Console messages we allow, and why. Everything else at level "error" fails the test.
+ALLOWED_CONSOLE = [
+    # none: the duplicate THEBE_JS_URL declaration is removed by standoff.sphinxext
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with playwright_sync.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def _open(browser, url: str, **context_kw):
+    ctx = browser.new_context(**context_kw)
+    page = ctx.new_page()
+    log = {"external": [], "failed": [], "console": [], "errors": []}
+
+    def route(r):
+        host = urlparse(r.request.url).hostname
+        if r.request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", None):
+            r.continue_()
+        else:
+            log["external"].append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.on("requestfailed", lambda req: log["failed"].append(f"{req.url} {req.failure}"))
+    page.on("console", lambda m: log["console"].append(f"{m.type}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: log["errors"].append(str(e)))
+    page.goto(url, wait_until="load")
+    _wait_for_charts(page)
+    return ctx, page, log
+
+
+def _wait_for_charts(page) -> None:
+    n = page.locator("[id^='altair-viz-']").count()
+    if n:
+        page.wait_for_function(
+            "n => document.querySelectorAll(\"[id^='altair-viz-'] svg.marks, [id^='altair-viz-'] canvas.marks\").length >= n",
+            arg=n, timeout=15000)
+    page.wait_for_timeout(200)
+
+
+@pytest.fixture(scope="module")
+def visits(browser, server):
+    out = {}
+    for rel in PAGES:
+        ctx, page, log = _open(browser, f"{server}/{rel}")
+        log["charts"] = page.locator("[id^='altair-viz-']").count()
+        log["drawn"] = page.locator("[id^='altair-viz-'] svg.marks, [id^='altair-viz-'] canvas.marks").count()
+        log["vega_errors"] = page.locator(".vega-embed .error, [id^='altair-viz-'] .error").count()
+        log["html"] = (HTML / rel).read_text()
+        out[rel] = log
+        ctx.close()
+    return out
+
+
+@pytest.mark.parametrize("rel", PAGES)
+def test_page_is_offline_clean(visits, rel):
+    v = visits[rel]
+    assert v["external"] == [], f"{rel} requested other hosts: {v['external']}"
+    assert v["failed"] == [], f"{rel} failed requests: {v['failed']}"
+    console = [c for c in v["console"] if not any(a in c for a in ALLOWED_CONSOLE)]
+    assert console == [], f"{rel} console errors: {console}"
+    assert v["errors"] == [], f"{rel} page errors: {v['errors']}"
+
+
+@pytest.mark.parametrize("rel", PAGES)
+def test_every_chart_renders(visits, rel):
+    v = visits[rel]
+    assert v["charts"] == v["html"].count('<div id="altair-viz-'), rel
+    assert v["drawn"] == v["charts"], f"{rel}: {v['drawn']} of {v['charts']} charts drawn"
+    assert v["vega_errors"] == 0
+
+
+def test_chapters_have_charts(visits):
+    for rel, v in visits.items():
+        if rel.startswith("chapters/"):
+            assert v["charts"] >= 1, f"{rel} has no chart"
+
+
+def test_vega_is_loaded_only_where_charts_are(visits):
+    for rel, v in visits.items():
+        has_vega = "vendor/vega-offline.js" in v["html"]
+        assert has_vega == (v["charts"] > 0), rel
+        assert "html-manager/embed.js" not in v["html"] or "widget-view+json" in v["html"], rel
+
+
+CHANGE_CONTROL = """
+async (el) => {
+  const fire = (t) => { t.dispatchEvent(new Event('input', {bubbles: true})); t.dispatchEvent(new Event('change', {bubbles: true})); };
+  if (el.type === 'radio') { el.click(); return el.value; }
+  if (el.type === 'checkbox') { el.click(); return String(el.checked); }
+  if (el.tagName === 'SELECT') { el.selectedIndex = (el.selectedIndex + 1) % el.options.length; fire(el); return el.value; }
+  if (el.type === 'range') {
+    const min = +el.min, max = +el.max, v = +el.value;
+    el.value = (v - min) > (max - min) / 2 ? min : max; fire(el); return el.value; }
+  el.value = 'x'; fire(el); return el.value;
+}
+"""
+
+
+def _controls(page):
+    """(chart index, control handle, description) for every Vega binding that can change state."""
+    found = []
+    embeds = page.locator("[id^='altair-viz-']")
+    for i in range(embeds.count()):
+        inputs = embeds.nth(i).locator(".vega-bindings input, .vega-bindings select")
+        for j in range(inputs.count()):
+            el = inputs.nth(j)
+            if el.get_attribute("type") == "radio" and el.is_checked():
+                continue  # clicking the checked radio changes nothing; the others are tested
+            found.append((i, el, f"chart {i} control {j} ({el.get_attribute('name') or el.get_attribute('type')})"))
+    return found
+
+
+@pytest.mark.parametrize("rel", PAGES)
+def test_every_vega_control_changes_its_chart(browser, server, rel):
+    ctx, page, _ = _open(browser, f"{server}/{rel}")
+    try:
+        embeds = page.locator("[id^='altair-viz-']")
+        for i, el, what in _controls(page):
+            svg = embeds.nth(i).locator("svg.marks")
+            before = svg.inner_html()
+            el.scroll_into_view_if_needed()
+            el.evaluate(CHANGE_CONTROL)
+            page.wait_for_timeout(250)
+            assert svg.inner_html() != before, f"{rel}: {what} did not change the chart"
+            page.reload(wait_until="load")
+            _wait_for_charts(page)
+            embeds = page.locator("[id^='altair-viz-']")
+    finally:
+        ctx.close()
+
+
+@pytest.mark.parametrize("rel", PAGES)
+def test_no_serious_accessibility_violations(browser, server, rel):
+    axe_mod = pytest.importorskip("axe_playwright_python.sync_playwright")
+    ctx, page, _ = _open(browser, f"{server}/{rel}")
+    try:
+        result = axe_mod.Axe().run(page)
+        bad = [(v["id"], v["impact"], len(v["nodes"])) for v in result.response["violations"]
+               if v["impact"] in ("serious", "critical")]
+        assert bad == [], f"{rel}: {bad}"
+    finally:
+        ctx.close()
+
+
+@pytest.mark.parametrize("rel", PAGES)
+def test_phone_width_has_no_sideways_scroll(browser, server, rel):
+    ctx, page, _ = _open(browser, f"{server}/{rel}", viewport={"width": 375, "height": 800})
+    try:
+        page.wait_for_timeout(300)
+        sw, cw = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        assert sw <= cw + 1, f"{rel}: page is {sw}px wide in a {cw}px viewport"
+        widths = page.evaluate("""Array.from(document.querySelectorAll("[id^='altair-viz-'] svg.marks"))
+            .map(s => [s.getBoundingClientRect().right, document.documentElement.clientWidth])""")
+        for right, width in widths:
+            assert right <= width + 1, f"{rel}: a chart ends at {right}px in a {width}px viewport"
+    finally:
+        ctx.close()
+
+
+CONTRAST = """
+() => {
+  const lum = (c) => { const m = c.match(/\\d+(\\.\\d+)?/g).map(Number);
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(m[0]) + 0.7152 * f(m[1]) + 0.0722 * f(m[2]); };
+  const bgOf = (el) => { while (el) { const c = getComputedStyle(el).backgroundColor;
+      if (c && !c.startsWith('rgba(0, 0, 0, 0)') && c !== 'transparent') return c; el = el.parentElement; }
+    return 'rgb(255, 255, 255)'; };
+  const out = [];
+  document.querySelectorAll("[id^='altair-viz-'] svg.marks text").forEach(t => {
+    if (!t.textContent.trim()) return;
+    const fill = getComputedStyle(t).fill; if (!fill.startsWith('rgb')) return;
+    const L1 = lum(fill), L2 = lum(bgOf(t.closest('svg')));
+    const ratio = (Math.max(L1, L2) + 0.05) / (Math.min(L1, L2) + 0.05);
+    out.push([t.textContent.slice(0, 30), fill, ratio]);
+  });
+  return out;
+}
+"""
+
+
+@pytest.mark.parametrize("rel", [p for p in PAGES if p.startswith("chapters/") or p == "intro.html"])
+@pytest.mark.parametrize("mode", ["light", "dark"])
+def test_chart_text_contrast(browser, server, rel, mode):
+    ctx, page, _ = _open(browser, f"{server}/{rel}")
+    try:
+        page.evaluate("m => { document.documentElement.dataset.theme = m; document.documentElement.dataset.mode = m; }", mode)
+        page.wait_for_timeout(200)
+        texts = page.evaluate(CONTRAST)
+        low = [t for t in texts if t[2] < 4.5]
+        assert texts, f"{rel}: no chart text found"
+        assert low == [], f"{rel} ({mode}): low-contrast chart text {low[:5]}"
+    finally:
+        ctx.close()

@@ -1,0 +1,45 @@
+"""The strict build: zero warnings, and a failing cell fails the build naming the notebook."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+
+from conftest import ROOT, run_build
+
+WARNING = re.compile(r"(WARNING|ERROR|CRITICAL):")
+
+
+def test_strict_build_has_no_warnings(built_book):
+    out = built_book.stdout + built_book.stderr
+    assert built_book.returncode == 0, out[-6000:]
+    warnings = [line for line in out.splitlines() if WARNING.search(line) and "[IPKernelApp]" not in line]
+    assert warnings == [], "\n".join(warnings)
+    assert "build succeeded" in out
+
+
+def test_every_toc_page_was_built(site):
+    from conftest import site_pages
+
+    for page in site_pages(site):
+        assert (site / page).is_file(), f"{page} missing from the built site"
+
+
+def test_failing_cell_fails_the_build_and_names_the_notebook(tmp_path: Path):
+    book = tmp_path / "book"
+    (book / "chapters").mkdir(parents=True)
+    shutil.copy(ROOT / "_config.yml", book / "_config.yml")
+    (book / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n  - file: chapters/broken_chapter\n")
+    (book / "intro.md").write_text("# Intro\n\nA page.\n")
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_markdown_cell("# Broken"), nbformat.v4.new_code_cell("1 / 0")]
+    nbformat.write(nb, book / "chapters" / "broken_chapter.ipynb")
+    proc = run_build(book)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0, "a notebook with a failing cell must fail the build"
+    assert "broken_chapter" in out, out[-3000:]
+    assert "ZeroDivisionError" in out, out[-3000:]

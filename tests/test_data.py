@@ -1,0 +1,224 @@
+"""The data package: good data passes, every kind of bad input fails naming file, row and field,
+and the cross-checks that tie the tables together hold."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from standoff import data, tariffs
+from standoff.data import DataError
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data"
+DESC = json.loads((DATA / "datapackage.json").read_text())
+RESOURCES = {r["name"]: r for r in DESC["resources"]}
+
+
+def test_good_data_validates_and_loads():
+    data.validate()
+    for name in data.table_names():
+        df = data.load(name)
+        assert len(df) > 0, f"{name} is empty"
+
+
+def test_frictionless_agrees_the_package_is_valid():
+    frictionless = pytest.importorskip("frictionless")
+    report = frictionless.validate(str(DATA / "datapackage.json"))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "message"])[:10]
+
+
+def test_loaded_types():
+    a = data.load("tariff_actions")
+    assert str(a["effective_date"].dtype).startswith("datetime64")
+    assert a["resulting_rate_pct"].dtype == "float64"
+    assert a["actor"].dtype == "string"
+    assert data.load("trade_flows")["year"].dtype == "Int64"
+
+
+def test_every_table_is_described():
+    for name, res in RESOURCES.items():
+        assert res.get("description"), f"{name}: no description"
+        fields = res["schema"]["fields"]
+        assert res["schema"].get("primaryKey"), f"{name}: no primary key"
+        for f in fields:
+            assert f.get("description"), f"{name}.{f['name']}: no description"
+            if f["type"] in ("number", "integer") and f["name"] not in ("year", "count", "element_count"):
+                assert f.get("unit"), f"{name}.{f['name']}: numeric field without a unit"
+            if f["type"] == "date":
+                c = f.get("constraints", {})
+                assert "minimum" in c and "maximum" in c, f"{name}.{f['name']}: date without a range"
+        if name != "sources":
+            names = [f["name"] for f in fields]
+            assert "source_id" in names, f"{name}: no source_id"
+            fk = [k for k in res["schema"].get("foreignKeys", []) if k["fields"] == ["source_id"]]
+            assert fk and fk[0]["reference"]["resource"] == "sources", f"{name}: source_id is not a foreign key"
+
+
+def test_every_source_is_cited_and_has_a_url():
+    from standoff import catalog
+
+    cited = catalog.citing_tables()
+    src = data.load("sources")
+    unused = [s for s in src["source_id"] if s not in cited]
+    assert unused == [], f"sources cited by no row: {unused}"
+    assert src["url"].str.match(r"https?://").all()
+
+
+def test_derived_values_say_how():
+    for name in data.table_names():
+        df = data.load(name)
+        if "derived" in df.columns:
+            assert "derived_method" in df.columns, name
+            bad = df[df["derived"].fillna(False) & df["derived_method"].isna()]
+            assert bad.empty, f"{name}: derived rows without derived_method: {bad.index.tolist()}"
+
+
+def test_data_as_of_covers_the_events():
+    as_of = pd.Timestamp(data.data_as_of())
+    for name in ("tariff_actions", "contacts", "statements"):
+        df = data.load(name)
+        for col in df.columns:
+            if str(df[col].dtype).startswith("datetime") and col not in ("planned_date",):
+                assert df[col].max() <= as_of, f"{name}.{col} has dates after data_as_of {as_of.date()}"
+
+
+# ---- cross-checks -----------------------------------------------------------------------------
+
+def test_exports_minus_imports_equals_balance():
+    t = data.load("trade_flows")
+    diff = (t["us_exports_bn"] - t["us_imports_bn"] - t["balance_bn"]).abs()
+    assert (diff <= 0.15).all(), t.loc[diff > 0.15, ["year", "us_exports_bn", "us_imports_bn", "balance_bn"]]
+
+
+def test_phase_one_categories_sum_to_total_and_years_to_two_year_amount():
+    p = data.load("phase_one")
+    add = p[p["measure"] == "additional_commitment"].set_index(["category", "period"])["value"]
+    cats = ["manufactured_goods", "agriculture", "energy", "services"]
+    for period in ("2020", "2021", "2020-21"):
+        assert sum(add[(c, period)] for c in cats) == pytest.approx(add[("total", period)], abs=0.05)
+    for c in cats + ["total"]:
+        assert add[(c, "2020")] + add[(c, "2021")] == pytest.approx(add[(c, "2020-21")], abs=0.05)
+    tgt = p[p["measure"] == "total_target"].set_index("period")["value"]
+    assert tgt["2020"] + tgt["2021"] == pytest.approx(tgt["2020-21"], abs=0.05)
+
+
+def test_april_2025_us_layers_sum_to_145():
+    a = data.load("tariff_actions").set_index("action_id")
+    reciprocal = a.loc["us-2025-04-10-reciprocal-125", "resulting_rate_pct"]
+    fentanyl = a.loc["us-2025-03-04-fentanyl-20", "resulting_rate_pct"]
+    assert (reciprocal, fentanyl) == (125, 20)
+    assert tariffs.rate_on(data.load("tariff_actions"), "US", "2025-04-10") == reciprocal + fentanyl == 145
+
+
+def test_rate_changes_chain_within_each_layer():
+    """Each applied step's resulting rate = the layer's previous rate + its change."""
+    a = data.load("tariff_actions")
+    a = a[(a["status"] == "applied") & a["effective_date"].notna() & a["rate_change_pp"].notna()]
+    for layer, g in a.sort_values("effective_date").groupby("layer"):
+        prev = None
+        for _, r in g.iterrows():
+            if prev is not None:
+                assert prev + r["rate_change_pp"] == pytest.approx(r["resulting_rate_pct"]), r["action_id"]
+            prev = r["resulting_rate_pct"]
+
+
+def test_applied_steps_have_effective_dates_and_others_do_not():
+    a = data.load("tariff_actions")
+    applied = a[a["status"] == "applied"]
+    assert applied["effective_date"].notna().all()
+    never = a[a["status"].isin(["threatened", "cancelled"])]
+    assert never["effective_date"].isna().all(), never["action_id"].tolist()
+    assert never["planned_date"].notna().all()
+
+
+# ---- bad input ------------------------------------------------------------------------------
+
+def _rows(path: Path) -> list[list[str]]:
+    with path.open(newline="", encoding="utf-8") as f:
+        return list(csv.reader(f))
+
+
+def _write(path: Path, rows: list[list[str]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(rows)
+
+
+def _first_field(res: dict, types: tuple[str, ...]) -> str | None:
+    return next((f["name"] for f in res["schema"]["fields"] if f["type"] in types), None)
+
+
+def _cases():
+    for name, res in RESOURCES.items():
+        names = [f["name"] for f in res["schema"]["fields"]]
+        if _first_field(res, ("date",)):
+            yield name, "bad date"
+        if _first_field(res, ("number", "integer")):
+            yield name, "non-numeric"
+        if name != "sources":
+            yield name, "unknown source_id"
+        if "source_id_2" in names:
+            yield name, "broken foreign key"
+        yield name, "duplicate key"
+        yield name, "missing column"
+
+
+@pytest.mark.parametrize(("table", "case"), list(_cases()), ids=lambda x: str(x))
+def test_bad_input_names_file_row_and_field(tmp_path: Path, table: str, case: str):
+    bad = tmp_path / "data"
+    shutil.copytree(DATA, bad)
+    res = RESOURCES[table]
+    path = bad / res["path"]
+    rows = _rows(path)
+    header = rows[0]
+    row = 3  # CSV line number of the row we break (the header is line 1)
+    if case == "bad date":
+        field = _first_field(res, ("date",))
+        rows[row - 1][header.index(field)] = "2025-13-40"
+    elif case == "non-numeric":
+        field = _first_field(res, ("number", "integer"))
+        rows[row - 1][header.index(field)] = "12%"
+    elif case in ("unknown source_id", "broken foreign key"):
+        field = "source_id" if case == "unknown source_id" else "source_id_2"
+        rows[row - 1][header.index(field)] = "no-such-source"
+    elif case == "duplicate key":
+        rows.insert(row - 1, list(rows[1]))  # a copy of the first data row becomes line `row`
+        field = ",".join(res["schema"]["primaryKey"]) if isinstance(res["schema"]["primaryKey"], list) else res["schema"]["primaryKey"]
+    elif case == "missing column":
+        field = "source_id" if "source_id" in header else header[-1]
+        i = header.index(field)
+        rows = [r[:i] + r[i + 1:] for r in rows]
+        row = 1
+    _write(path, rows)
+    with pytest.raises(DataError) as err:
+        data.validate(bad)
+    e = err.value
+    msg = str(e)
+    assert e.file == res["path"] and f"data/{res['path']}" in msg, msg
+    assert e.row == row and f"row {row}" in msg, msg
+    assert e.field == field and f"'{field}'" in msg, msg
+
+
+def test_bad_descriptor_is_reported(tmp_path: Path):
+    bad = tmp_path / "data"
+    shutil.copytree(DATA, bad)
+    (bad / "datapackage.json").write_text("{ not json")
+    with pytest.raises(DataError, match="datapackage.json"):
+        data.validate(bad)
+
+
+def test_blank_required_cell_and_enum(tmp_path: Path):
+    bad = tmp_path / "data"
+    shutil.copytree(DATA, bad)
+    rows = _rows(bad / "tariff_actions.csv")
+    h = rows[0]
+    rows[1][h.index("status")] = "rumoured"
+    rows[2][h.index("actor")] = ""
+    _write(bad / "tariff_actions.csv", rows)
+    with pytest.raises(DataError, match=r"row 2, field 'status': 'rumoured' is not one of"):
+        data.validate(bad)
