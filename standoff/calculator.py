@@ -22,6 +22,7 @@ allowed range, so a widget can show the message instead of a traceback.
 
 from __future__ import annotations
 
+import json
 import math
 import numbers
 
@@ -182,11 +183,11 @@ def calculator_chart(g: pd.DataFrame, flows: pd.DataFrame, year: int = BASE_YEAR
     base_chart = alt.Chart(g).transform_filter(
         "datum.r == calc_rate && abs(datum.e - calc_elasticity) < 1e-9"
     ).transform_calculate(
-        direction=f"datum.s == 'US' ? '{lab_us}' : '{lab_cn}'",
+        direction=f"datum.s == 'US' ? {json.dumps(lab_us)} : {json.dumps(lab_cn)}",
         base=f"datum.s == 'US' ? {base['US']} : {base['China']}",
         change_pct="(datum.m / datum.base - 1) * 100",
-        source_label=f"'{label.replace(chr(39), '')}'",
-        source_url=f"'{src['url']}'",
+        source_label=json.dumps(label),
+        source_url=json.dumps(str(src["url"])),
     )
     y = alt.Y("direction:N", title=None, sort=side_domain, axis=alt.Axis(labelLimit=260))
     color = alt.Color("s:N", title=None, legend=None,

@@ -136,6 +136,7 @@ def room_chart(room: pd.DataFrame) -> alt.LayerChart:
 # --------------------------------------------------------------------------------------------
 def soy_exports_data(exports: pd.DataFrame) -> pd.DataFrame:
     df = data.with_sources(exports[exports["preferred"]].sort_values("year"))
+    df["short_label"] = df.apply(lambda r: f"FY{r['year']}" if r["basis"] == "us_fiscal_year" else str(r["year"]), axis=1)
     df["basis_label"] = df["basis"].map({"calendar_year": "Calendar year", "us_fiscal_year": "US fiscal year (Oct–Sep)"})
     df["value_text"] = df.apply(lambda r: ("≈" if r["approximate"] else "") + f"{r['value_bn']:g}", axis=1)
     return df.reset_index(drop=True)
@@ -143,7 +144,7 @@ def soy_exports_data(exports: pd.DataFrame) -> pd.DataFrame:
 
 def soy_exports_chart(df: pd.DataFrame) -> alt.LayerChart:
     colors = {"Calendar year": SIDE_COLORS["US"], "US fiscal year (Oct–Sep)": "#8a62b8"}
-    x = alt.X("period_label:N", title=None, sort=list(df["period_label"]), axis=alt.Axis(labelAngle=0, labelLimit=200))
+    x = alt.X("short_label:N", title=None, sort=list(df["short_label"]), axis=alt.Axis(labelAngle=0))
     y = alt.Y("value_bn:Q", title="US soybean exports to China (USD bn)")
     tip = [alt.Tooltip("period_label:N", title="Period"), alt.Tooltip("value_text:N", title="USD bn"),
            alt.Tooltip("note:N", title="Note"), SOURCE_TIP]
@@ -160,6 +161,7 @@ def soy_shares_data(imports: pd.DataFrame) -> pd.DataFrame:
     df = data.with_sources(imports[imports["origin"] != "Total"].copy())
     total = imports[imports["origin"] == "Total"].set_index("year")["volume_mt"]
     df["total_mt"] = df["year"].map(total)
+    df["share_text"] = df["share_pct"].map(lambda v: f"{v:g} %")
     return df.reset_index(drop=True)
 
 
@@ -172,7 +174,7 @@ def soy_shares_chart(df: pd.DataFrame) -> alt.LayerChart:
            alt.Tooltip("total_mt:Q", title="China's total (Mt)"), SOURCE_TIP]
     bars = alt.Chart(df).mark_bar().encode(x=x, xOffset="origin:N", y=y, color=_color("origin:N", colors),
                                            tooltip=tip, href="source_url:N")
-    text = alt.Chart(df).mark_text(dy=-7).encode(x=x, xOffset="origin:N", y=y, text=alt.Text("share_pct:Q", format="g"))
+    text = alt.Chart(df).mark_text(dy=-7).encode(x=x, xOffset="origin:N", y=y, text="share_text:N")
     return alt.layer(bars, text).properties(
         width=WIDTH, height=240,
         description=("Grouped bar chart of Brazil's and the United States' shares of China's soybean imports, "
@@ -215,10 +217,21 @@ def soy_events_chart(df: pd.DataFrame) -> alt.LayerChart:
 # --------------------------------------------------------------------------------------------
 # 3b. Rare earths
 # --------------------------------------------------------------------------------------------
+RE_SHORT = {
+    "US net import reliance, rare-earth compounds and metals": "US net import reliance",
+    "China share of US imports of rare-earth compounds and metals": "China's share of US imports",
+    "China share of US rare-earth imports (single year)": "China's share of US imports, trade data",
+    "China share of US yttrium imports": "China's share of US yttrium imports",
+    "China share of world mine production (USGS)": "China's share of world mining, USGS",
+    "China share of world mine production (IEA)": "China's share of world mining, IEA",
+    "China share of world processing (IEA)": "China's share of world processing, IEA",
+}
+
+
 def rare_earth_share_data(ind: pd.DataFrame) -> pd.DataFrame:
     df = data.with_sources(ind[ind["unit"] == "percent"].copy())
     df["period_text"] = df["period"].str.replace("reported-", "reported ", regex=False)
-    df["label"] = df["indicator"] + " (" + df["period_text"] + ")"
+    df["label"] = df["indicator"].map(lambda i: RE_SHORT.get(i, i)) + " (" + df["period_text"] + ")"
     df["group"] = df["indicator"].map(
         lambda s: "US dependence" if s.startswith("US net import") else
         ("China's share of US imports" if "of US" in s else "China's share of world supply"))
@@ -248,7 +261,7 @@ def rare_earth_controls_data(controls: pd.DataFrame, as_of=None) -> pd.DataFrame
     susp = controls[controls["category"] == "suspension"]
     susp_date = susp["announced_date"].min() if not susp.empty else pd.NaT
     df = data.with_sources(controls.sort_values("announced_date"))
-    df["short"] = (df["measure_number"].fillna("Critical minerals (no number in sources)")
+    df["short"] = (df["measure_number"].fillna("critical minerals")
                    .str.replace("MOFCOM/GAC ", "", regex=False).str.replace("MOFCOM ", "", regex=False)
                    .str.replace(" (2025)", "", regex=False))
     df["label"] = df["announced_date"].dt.strftime("%-d %b %Y") + ": " + df["short"]
@@ -488,28 +501,38 @@ def scorecard_table(card: pd.DataFrame) -> pd.DataFrame:
     return wide.sort_values("order")
 
 
-def scorecard_chart(card: pd.DataFrame) -> alt.Chart:
+SCORE_X = {SCORE_COLUMNS[0]: 0.0, SCORE_COLUMNS[1]: 0.31, SCORE_COLUMNS[2]: 0.41, SCORE_COLUMNS[3]: 0.71}
+SCORE_WRAP = {SCORE_COLUMNS[0]: 28, SCORE_COLUMNS[1]: 8, SCORE_COLUMNS[2]: 27, SCORE_COLUMNS[3]: 27}
+SCORE_HEAD = {SCORE_COLUMNS[0]: "Lever", SCORE_COLUMNS[1]: "Held by", SCORE_COLUMNS[2]: "How big",
+              SCORE_COLUMNS[3]: "Used, threatened or suspended?"}
+
+
+def scorecard_chart(card: pd.DataFrame) -> alt.LayerChart:
     """Text grid: each lever against who holds it, how big it is and whether it was used; cells link."""
-    order = list(card.drop_duplicates("lever").sort_values("order")["lever"])
-    axis = alt.Axis(orient="top", labelAngle=0, labelLimit=220, labelFontWeight="bold", domain=False,
-                    ticks=False, labelAlign="left", labelPadding=6, title=None)
-    x = alt.X("column:N", title=None, sort=list(SCORE_COLUMNS), bandPosition=0, axis=axis)
+    df = card.copy()
+    df["xpos"] = df["column"].map(SCORE_X)
+    df["wrapped"] = [_wrap(tx, SCORE_WRAP[c]) for tx, c in zip(df["text"], df["column"])]
+    head = pd.DataFrame({"column": list(SCORE_COLUMNS), "xpos": [SCORE_X[c] for c in SCORE_COLUMNS],
+                         "wrapped": [_wrap(SCORE_HEAD[c], SCORE_WRAP[c] + 6) for c in SCORE_COLUMNS], "lever": " "})
+    order = [" "] + list(df.drop_duplicates("lever").sort_values("order")["lever"])
+    x = alt.X("xpos:Q", scale=alt.Scale(domain=[0, 1]), axis=None)
     y = alt.Y("lever:N", title=None, sort=order, axis=None)
     tip = [alt.Tooltip("lever:N", title="Lever"), alt.Tooltip("column:N", title="Column"),
            alt.Tooltip("text:N", title="Cell"), SOURCE_TIP]
-    common = dict(align="left", baseline="middle", lineBreak="\n", fontSize=11.5)
-    # Lever names in bold and sizes in the page's text colour (the theme's), holders and statuses coloured.
-    t0 = alt.Chart(card[card["kind"] == "lever"]).mark_text(fontWeight="bold", **common).encode(
+    common = dict(align="left", baseline="middle", lineBreak="\n", fontSize=11)
+    h = alt.Chart(head).mark_text(fontWeight="bold", **common).encode(x=x, y=y, text="wrapped:N")
+    # Lever names in bold, sizes in the page's text colour (the theme's), holders and statuses coloured.
+    t0 = alt.Chart(df[df["kind"] == "lever"]).mark_text(fontWeight="bold", **common).encode(
         x=x, y=y, text="wrapped:N", tooltip=tip, href="source_url:N")
-    t1 = alt.Chart(card[card["kind"] == "size"]).mark_text(**common).encode(
+    t1 = alt.Chart(df[df["kind"] == "size"]).mark_text(**common).encode(
         x=x, y=y, text="wrapped:N", tooltip=tip, href="source_url:N")
     kinds = {"US": SIDE_COLORS["US"], "China": SIDE_COLORS["China"], **STATUS_COLORS}
-    t2 = alt.Chart(card[~card["kind"].isin(["lever", "size"])]).mark_text(fontWeight="bold", **common).encode(
+    t2 = alt.Chart(df[~df["kind"].isin(["lever", "size"])]).mark_text(fontWeight="bold", **common).encode(
         x=x, y=y, text="wrapped:N",
         color=alt.Color("kind:N", scale=alt.Scale(domain=list(kinds), range=list(kinds.values())), legend=None),
         tooltip=tip, href="source_url:N")
-    return alt.layer(t0, t1, t2).properties(
-        width=WIDTH, height=alt.Step(46),
+    return alt.layer(h, t0, t1, t2).properties(
+        width=WIDTH, height=alt.Step(50),
         description=("Scorecard of the levers in the US–China standoff: for each lever, who holds it, how big it "
                      "is in the units the data supports and whether it was used, threatened, suspended or not "
                      "established as a lever. Every cell links to its source. No composite score is computed."))
@@ -579,6 +602,9 @@ def leverage_facts(t: dict) -> dict:
         "grid_rate_max": int(max(calculator.GRID_RATES)), "grid_elasticity_max": float(max(calculator.GRID_ELASTICITIES)),
         "elasticity_max": float(calculator.ELASTICITY_RANGE[1]),
         "calc_us_change_pct": float(calc_us.loc["US", "change_pct"]),
+        "calc_us_fall_pct": float(-calc_us.loc["US", "change_pct"]),
+        "calc_cn_fall_pct": float(-calc_cn.loc["China", "change_pct"]),
+        "calc_us_fall_pct_hi": float(-calc_us_hi.loc["US", "change_pct"]),
         "calc_us_new": float(calc_us.loc["US", "new_imports_bn"]),
         "calc_us_revenue": float(calc_us.loc["US", "revenue_bn"]),
         "calc_cn_change_pct": float(calc_cn.loc["China", "change_pct"]),
