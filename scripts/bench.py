@@ -1,0 +1,152 @@
+"""`make bench`: the book's speed and weight figures, with the Jupyter Book template measured alongside.
+
+Prints: cold build and no-change rebuild times (for this book and for `jupyter-book create`'s template,
+both built here in temporary copies), each notebook's execution time, the bytes each page loads by kind
+(HTML, JS, CSS, data/JSON, fonts, other) with the ratio to the template's intro page, the time until all
+charts on a page are painted, and the time to validate and load the whole data package.
+Figures are wall-clock on a shared machine: compare ratios measured in the same run.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT / "tests"))
+from conftest import CHROMIUM, CHROMIUM_ARGS, site_pages  # noqa: E402
+
+
+def sh(cmd, cwd) -> float:
+    t = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        print(proc.stdout[-2000:], proc.stderr[-2000:])
+        raise SystemExit(f"failed: {' '.join(map(str, cmd))}")
+    return time.perf_counter() - t
+
+
+def copy_repo(dest: Path) -> Path:
+    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True).stdout.split()
+    for f in files:
+        (dest / f).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / f, dest / f)
+    return dest
+
+
+def serve(directory: Path):
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(directory))
+    handler.log_message = lambda *a: None
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
+
+
+KINDS = {".html": "html", ".js": "js", ".css": "css", ".json": "data", ".csv": "data",
+         ".woff": "font", ".woff2": "font", ".ttf": "font"}
+
+
+def weigh(browser, url: str) -> dict:
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    sizes: dict[str, int] = {}
+    external = []
+
+    def route(r):
+        if urlparse(r.request.url).hostname in ("127.0.0.1", None):
+            r.continue_()
+        else:
+            external.append(r.request.url)
+            r.abort()
+
+    def on_response(resp):
+        try:
+            n = len(resp.body())
+        except Exception:
+            return
+        kind = KINDS.get(Path(urlparse(resp.url).path).suffix, "other")
+        sizes[kind] = sizes.get(kind, 0) + n
+
+    page.route("**/*", route)
+    page.on("response", on_response)
+    t = time.perf_counter()
+    page.goto(url, wait_until="load")
+    n = page.locator("[id^='altair-viz-']").count()
+    if n:
+        page.wait_for_function(
+            "n => document.querySelectorAll(\"[id^='altair-viz-'] svg.marks\").length >= n", arg=n, timeout=20000)
+    paint = time.perf_counter() - t
+    page.wait_for_load_state("networkidle")
+    ctx.close()
+    return {"sizes": sizes, "total": sum(sizes.values()), "charts": n, "paint_s": paint, "external": external}
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    jb = str(BIN / "jupyter-book")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        book = copy_repo(tmp / "book")
+        cold = sh([jb, "build", ".", "-W", "-n", "--keep-going"], book)
+        warm = sh([jb, "build", ".", "-W", "-n", "--keep-going"], book)
+        sh([jb, "create", str(tmp / "template")], tmp)
+        # the template's notebook page needs matplotlib, which the book does not install: build its intro only
+        (tmp / "template" / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n- file: markdown\n")
+        t_cold = sh([jb, "build", "."], tmp / "template")
+        t_warm = sh([jb, "build", "."], tmp / "template")
+        print(f"build      cold {cold:6.1f} s   no-change rebuild {warm:5.1f} s"
+              f"   | template cold {t_cold:5.1f} s, rebuild {t_warm:5.1f} s"
+              f"   (goals: cold <= 60 s, rebuild <= 5 s)")
+
+        print("notebooks  execution time (fresh kernel each):")
+        sys.path.insert(0, str(ROOT / "scripts"))
+        import nbformat
+        from nbclient import NotebookClient
+        from execute_notebooks import toc_notebooks
+
+        for nb_path in toc_notebooks():
+            nb = nbformat.read(nb_path, as_version=4)
+            t = time.perf_counter()
+            NotebookClient(nb, timeout=120, kernel_name="python3",
+                           resources={"metadata": {"path": str(nb_path.parent)}}).execute()
+            print(f"           {nb_path.relative_to(ROOT)!s:40} {time.perf_counter() - t:5.1f} s")
+
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "from standoff import data\nfor n in data.table_names(): data.load(n)"],
+                       cwd=ROOT, check=True)
+        total_load = time.perf_counter() - t
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import pandas"], check=True)
+        pandas_only = time.perf_counter() - t
+        print(f"data       validate + load every table: {total_load - pandas_only:.2f} s beyond importing pandas "
+              f"({total_load:.2f} s in a fresh process; goal <= 1 s)")
+
+        book_httpd, book_url = serve(book / "_build" / "html")
+        tpl_httpd, tpl_url = serve(tmp / "template" / "_build" / "html")
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            base = weigh(browser, f"{tpl_url}/intro.html")
+            print(f"pages      bytes loaded (raw, uncompressed); template intro.html = {base['total']:,} B"
+                  f" (it tried {len(base['external'])} external request(s), blocked)")
+            for rel in site_pages(book / "_build" / "html"):
+                w = weigh(browser, f"{book_url}/{rel}")
+                parts = " ".join(f"{k}={v:,}" for k, v in sorted(w["sizes"].items()))
+                print(f"           {rel:34} {w['total']:>10,} B  x{w['total'] / base['total']:.2f} template"
+                      f"  charts={w['charts']} painted in {w['paint_s']:.2f} s  [{parts}]")
+            browser.close()
+        book_httpd.shutdown()
+        tpl_httpd.shutdown()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,660 @@
+"""Leverage: who can hurt whom? Tidy tables, charts and facts for the leverage chapter.
+
+Each ``*_data`` function returns the tidy table behind one chart (sources joined, so the page's
+data table and the chart show the same rows); each ``*_chart`` takes that table and returns an
+Altair chart with a text alternative, tooltips naming the source and ``href`` to it.
+``leverage_facts`` computes every number the chapter's prose uses.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import altair as alt
+import pandas as pd
+
+from . import calculator, data, tariffs
+from .theme import SIDE_COLORS, WIDTH
+
+SOURCE_TIP = alt.Tooltip("source_label:N", title="Source")
+HOLDER_COLORS = {"China": SIDE_COLORS["China"], "Japan": "#8a62b8", "United Kingdom": "#2e8a57"}
+STATUS_COLORS = {"used": "#2e8a57", "used, later suspended or eased": "#b8860b",
+                 "threatened": "#8a62b8", "not established": "#7a7a7a"}
+NTM_STATUS_COLORS = {"in force / announced": "#2e8a57", "suspended or lifted": "#b8860b",
+                     "reported or preliminary": "#7a7a7a"}
+
+
+def _day(ts) -> str:
+    return pd.Timestamp(ts).strftime("%-d %B %Y")
+
+
+def _color(field: str, mapping: dict, title=None, legend=True) -> alt.Color:
+    return alt.Color(field, title=title, scale=alt.Scale(domain=list(mapping), range=list(mapping.values())),
+                     legend=alt.Legend(orient="top") if legend else None)
+
+
+# --------------------------------------------------------------------------------------------
+# 1. Trade asymmetry
+# --------------------------------------------------------------------------------------------
+TRADE_SERIES = {"us_exports_bn": "US exports to China", "us_imports_bn": "US imports from China",
+                "balance_bn": "US balance (exports − imports)"}
+TRADE_COLORS = {"US exports to China": SIDE_COLORS["US"], "US imports from China": SIDE_COLORS["China"],
+                "US balance (exports − imports)": "#7a7a7a"}
+
+
+def trade_data(flows: pd.DataFrame) -> pd.DataFrame:
+    """One row per year: exports, imports, balance, imports/exports ratio and the row's source."""
+    df = data.with_sources(flows.sort_values("year"))
+    df["ratio"] = (df["us_imports_bn"] / df["us_exports_bn"]).round(2)
+    df["derived_text"] = df["derived"].map({True: "Derived: ", False: ""}).astype("string") + df["derived_method"].fillna("")
+    return df.reset_index(drop=True)
+
+
+def trade_chart(trade: pd.DataFrame) -> alt.LayerChart:
+    """Lines of US exports to and imports from China and the balance, by year."""
+    long = trade.melt(id_vars=["year", "ratio", "vintage", "source_label", "source_url", "derived_text"],
+                      value_vars=list(TRADE_SERIES), var_name="col", value_name="usd_bn")
+    long["series"] = long["col"].map(TRADE_SERIES)
+    pick = alt.selection_point(name="trade_pick", fields=["series"], bind="legend")
+    x = alt.X("year:O", title=None, axis=alt.Axis(labelAngle=0))
+    y = alt.Y("usd_bn:Q", title="USD bn (goods, Census basis)")
+    color = _color("series:N", TRADE_COLORS)
+    fade = alt.condition(pick, alt.value(1), alt.value(0.2))
+    tip = [alt.Tooltip("year:O", title="Year"), alt.Tooltip("series:N", title="Series"),
+           alt.Tooltip("usd_bn:Q", title="USD bn", format=",.1f"),
+           alt.Tooltip("ratio:Q", title="Imports ÷ exports", format=".2f"),
+           alt.Tooltip("vintage:N", title="Vintage"), alt.Tooltip("derived_text:N", title="Note"), SOURCE_TIP]
+    line = alt.Chart(long).mark_line(strokeWidth=2).encode(x=x, y=y, color=color, opacity=fade)
+    pts = alt.Chart(long).mark_point(filled=True, size=60).encode(
+        x=x, y=y, color=color, opacity=fade, tooltip=tip, href="source_url:N")
+    zero = alt.Chart(pd.DataFrame({"z": [0]})).mark_rule(color="#7a7a7a").encode(y="z:Q")
+    return alt.layer(zero, line, pts).add_params(pick).properties(
+        width=WIDTH, height=300,
+        description=(f"Line chart of US goods trade with China, {trade['year'].min()}–{trade['year'].max()}: "
+                     "US exports to China, US imports from China and the balance (negative = US deficit), "
+                     "USD bn. Click a legend entry to highlight a series."))
+
+
+def room_data(actions: pd.DataFrame, flows: pd.DataFrame, start: str = "2025-01-20", end: str = "2026-05-15",
+              year: int = calculator.BASE_YEAR) -> pd.DataFrame:
+    """How much of the other side's goods (at ``year`` values) each side could still tariff more.
+
+    Our mapping, stated on the page: with an all-goods tariff in force, every good is covered,
+    so 'not yet covered' is the whole base before the first all-goods step and zero after it;
+    'below the 2025 peak' is the whole base while the side's headline rate is under its 2025
+    peak. Targeted lists (China's February and March tariffs, Section 301) and exemptions are
+    not in the headline rate and so not in this measure.
+    """
+    base = calculator.base_trade(flows, year)
+    steps = tariffs.headline_steps(actions, start, end)
+    peaks = {s: float(steps[(steps["actor"] == s) & (steps["date"] <= pd.Timestamp("2025-12-31"))]["rate_pct"].max())
+             for s in tariffs.SIDES}
+    rows = []
+    for _, r in steps.iterrows():
+        side, b = r["actor"], base[r["actor"]]
+        common = {"date": r["date"], "actor": side, "rate_pct": r["rate_pct"], "peak_pct": peaks[side],
+                  "base_bn": b, "source_id": r["source_id"] if pd.notna(r["source_id"]) else base["source_id"],
+                  "measures": r["measures"]}
+        rows.append({**common, "measure": ROOM_MEASURES[0], "room_bn": b if r["rate_pct"] == 0 else 0.0})
+        rows.append({**common, "measure": ROOM_MEASURES[1], "room_bn": b if r["rate_pct"] < peaks[side] else 0.0})
+    df = data.with_sources(pd.DataFrame(rows))
+    df["side_label"] = df["actor"].map(ROOM_SIDES)
+    df["date_label"] = df["date"].dt.strftime("%-d %b %Y")
+    return df
+
+
+ROOM_MEASURES = ("Not yet under an all-goods tariff", "Facing less than the side's 2025 peak rate")
+ROOM_SIDES = {"US": "Imports from China (US tariff)", "China": "Imports from the US (China's tariff)"}
+
+
+def room_chart(room: pd.DataFrame) -> alt.LayerChart:
+    """Step lines: the other side's goods (2024 values) each side could still tariff more, in 2025–26."""
+    pick = alt.param(name="room_measure", value=ROOM_MEASURES[1],
+                     bind=alt.binding_radio(options=list(ROOM_MEASURES), name="Room measured as: "))
+    x = alt.X("date:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0))
+    y = alt.Y("room_bn:Q", title="USD bn of 2024 trade")
+    color = alt.Color("side_label:N", title=None,
+                      scale=alt.Scale(domain=list(ROOM_SIDES.values()), range=list(SIDE_COLORS.values())),
+                      legend=alt.Legend(orient="top", direction="vertical"))
+    tip = [alt.Tooltip("side_label:N", title="Trade"), alt.Tooltip("date_label:N", title="From"),
+           alt.Tooltip("rate_pct:Q", title="Headline rate (%)"), alt.Tooltip("peak_pct:Q", title="2025 peak (%)"),
+           alt.Tooltip("room_bn:Q", title="Room (USD bn)", format=",.1f"),
+           alt.Tooltip("measures:N", title="Step"), SOURCE_TIP]
+    base = alt.Chart(room).transform_filter("datum.measure == room_measure")
+    line = base.mark_line(interpolate="step-after", strokeWidth=2.5).encode(x=x, y=y, color=color)
+    pts = base.mark_point(filled=True, size=60).encode(x=x, y=y, color=color, tooltip=tip, href="source_url:N")
+    return alt.layer(line, pts).add_params(pick).properties(
+        width=WIDTH, height=280,
+        description=("Step chart, January 2025 to May 2026: for each side, the value of the other side's goods "
+                     "(2024 trade) it could still tariff more, measured either as goods not yet under an "
+                     "all-goods tariff or as goods facing less than that side's 2025 peak headline rate. "
+                     "A radio control switches the measure."))
+
+
+# --------------------------------------------------------------------------------------------
+# 3a. Soybeans
+# --------------------------------------------------------------------------------------------
+def soy_exports_data(exports: pd.DataFrame) -> pd.DataFrame:
+    df = data.with_sources(exports[exports["preferred"]].sort_values("year"))
+    df["short_label"] = df.apply(lambda r: f"FY{r['year']}" if r["basis"] == "us_fiscal_year" else str(r["year"]), axis=1)
+    df["basis_label"] = df["basis"].map({"calendar_year": "Calendar year", "us_fiscal_year": "US fiscal year (Oct–Sep)"})
+    df["value_text"] = df.apply(lambda r: ("≈" if r["approximate"] else "") + f"{r['value_bn']:g}", axis=1)
+    return df.reset_index(drop=True)
+
+
+def soy_exports_chart(df: pd.DataFrame) -> alt.LayerChart:
+    colors = {"Calendar year": SIDE_COLORS["US"], "US fiscal year (Oct–Sep)": "#8a62b8"}
+    x = alt.X("short_label:N", title=None, sort=list(df["short_label"]), axis=alt.Axis(labelAngle=0))
+    y = alt.Y("value_bn:Q", title="US soybean exports to China (USD bn)")
+    tip = [alt.Tooltip("period_label:N", title="Period"), alt.Tooltip("value_text:N", title="USD bn"),
+           alt.Tooltip("note:N", title="Note"), SOURCE_TIP]
+    bars = alt.Chart(df).mark_bar().encode(x=x, y=y, color=_color("basis_label:N", colors),
+                                           tooltip=tip, href="source_url:N")
+    text = alt.Chart(df).mark_text(dy=-7).encode(x=x, y=y, text="value_text:N")
+    return alt.layer(bars, text).properties(
+        width=WIDTH, height=260,
+        description=("Bar chart of the value of US soybean exports to China by year, USD bn; one bar is a US "
+                     "fiscal year, ≈ marks rounded figures; years without a sourced value are left out."))
+
+
+def soy_shares_data(imports: pd.DataFrame) -> pd.DataFrame:
+    df = data.with_sources(imports[imports["origin"] != "Total"].copy())
+    total = imports[imports["origin"] == "Total"].set_index("year")["volume_mt"]
+    df["total_mt"] = df["year"].map(total)
+    df["share_text"] = df["share_pct"].map(lambda v: f"{v:g} %")
+    return df.reset_index(drop=True)
+
+
+def soy_shares_chart(df: pd.DataFrame) -> alt.LayerChart:
+    colors = {"Brazil": "#2e8a57", "United States": SIDE_COLORS["US"]}
+    x = alt.X("year:O", title=None, axis=alt.Axis(labelAngle=0))
+    y = alt.Y("share_pct:Q", title="Share of China's soybean imports (%)", scale=alt.Scale(domain=[0, 100]))
+    tip = [alt.Tooltip("year:O", title="Year"), alt.Tooltip("origin:N", title="Origin"),
+           alt.Tooltip("share_pct:Q", title="Share (%)"), alt.Tooltip("volume_mt:Q", title="Million tonnes"),
+           alt.Tooltip("total_mt:Q", title="China's total (Mt)"), SOURCE_TIP]
+    bars = alt.Chart(df).mark_bar().encode(x=x, xOffset="origin:N", y=y, color=_color("origin:N", colors),
+                                           tooltip=tip, href="source_url:N")
+    text = alt.Chart(df).mark_text(dy=-7).encode(x=x, xOffset="origin:N", y=y, text="share_text:N")
+    return alt.layer(bars, text).properties(
+        width=WIDTH, height=240,
+        description=("Grouped bar chart of Brazil's and the United States' shares of China's soybean imports, "
+                     f"{df['year'].min()}–{df['year'].max()}, as stated by Reuters from China customs data."))
+
+
+SOY_EVENT_LABELS = {"tariff_in_force": "China's farm tariffs", "purchase_halt": "Purchases halt",
+                    "tariff_level": "Tariff level", "zero_imports": "Zero arrivals",
+                    "purchase_resumption_agreed": "Resumption agreed", "purchase_commitment_status": "Commitment"}
+
+
+def soy_events_data(events: pd.DataFrame) -> pd.DataFrame:
+    df = data.with_sources(events.sort_values("date"))
+    df["label"] = df["event"].map(SOY_EVENT_LABELS)
+    df["date_label"] = df.apply(lambda r: r["date"].strftime("%B %Y") + " (month)" if r["date_precision"] == "month"
+                                else r["date"].strftime("%-d %b %Y"), axis=1)
+    df["value_text"] = df.apply(lambda r: "" if pd.isna(r["value"]) else f"{r['value']:g} {r['unit']}", axis=1)
+    return df.reset_index(drop=True)
+
+
+def soy_events_chart(df: pd.DataFrame) -> alt.LayerChart:
+    order = list(df["label"])
+    x = alt.X("date:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0))
+    y = alt.Y("label:N", title=None, sort=order, axis=alt.Axis(labelLimit=200))
+    tip = [alt.Tooltip("label:N", title="Event"), alt.Tooltip("date_label:N", title="Date"),
+           alt.Tooltip("detail:N", title="What happened"), alt.Tooltip("value_text:N", title="Value"),
+           alt.Tooltip("note:N", title="Note"), SOURCE_TIP]
+    prec = {"day": "#3a76c4", "month": "#7a7a7a"}
+    pts = alt.Chart(df).mark_point(filled=True, size=120).encode(
+        x=x, y=y, color=_color("date_precision:N", prec, title="Date known to the"),
+        shape=alt.Shape("date_precision:N", legend=None), tooltip=tip, href="source_url:N")
+    text = alt.Chart(df).mark_text(align="left", dx=9, fontSize=11).encode(x=x, y=y, text="value_text:N")
+    return alt.layer(pts, text).properties(
+        width=WIDTH, height=220,
+        description=("Timeline of the 2025 soybean standoff: China's farm tariffs, the halt in purchases from "
+                     "May, zero customs arrivals from September, the agreement to resume purchases on 30 October "
+                     "and the 12 million tonne commitment; grey marks are known to the month only."))
+
+
+# --------------------------------------------------------------------------------------------
+# 3b. Rare earths
+# --------------------------------------------------------------------------------------------
+RE_SHORT = {
+    "US net import reliance, rare-earth compounds and metals": "US net import reliance",
+    "China share of US imports of rare-earth compounds and metals": "China's share of US imports",
+    "China share of US rare-earth imports (single year)": "China's share of US imports, trade data",
+    "China share of US yttrium imports": "China's share of US yttrium imports",
+    "China share of world mine production (USGS)": "China's share of world mining, USGS",
+    "China share of world mine production (IEA)": "China's share of world mining, IEA",
+    "China share of world processing (IEA)": "China's share of world processing, IEA",
+}
+
+
+def rare_earth_share_data(ind: pd.DataFrame) -> pd.DataFrame:
+    df = data.with_sources(ind[ind["unit"] == "percent"].copy())
+    df["period_text"] = df["period"].str.replace("reported-", "reported ", regex=False)
+    df["label"] = df["indicator"].map(lambda i: RE_SHORT.get(i, i)) + " (" + df["period_text"] + ")"
+    df["group"] = df["indicator"].map(
+        lambda s: "US dependence" if s.startswith("US net import") else
+        ("China's share of US imports" if "of US" in s else "China's share of world supply"))
+    df["value_text"] = df.apply(lambda r: (">" if r["comparator"] == ">" else "") + f"{r['value']:g} %", axis=1)
+    return df.reset_index(drop=True)
+
+
+def rare_earth_share_chart(df: pd.DataFrame) -> alt.LayerChart:
+    colors = {"US dependence": SIDE_COLORS["US"], "China's share of US imports": "#8a62b8",
+              "China's share of world supply": SIDE_COLORS["China"]}
+    y = alt.Y("label:N", title=None, sort=list(df["label"]), axis=alt.Axis(labelLimit=330))
+    x = alt.X("value:Q", title="Percent", scale=alt.Scale(domain=[0, 115]))
+    tip = [alt.Tooltip("label:N", title="Indicator"), alt.Tooltip("value_text:N", title="Value"),
+           alt.Tooltip("note:N", title="Note"), SOURCE_TIP]
+    bars = alt.Chart(df).mark_bar().encode(x=x, y=y, color=_color("group:N", colors), tooltip=tip, href="source_url:N")
+    text = alt.Chart(df).mark_text(align="left", dx=4).encode(x=x, y=y, text="value_text:N")
+    return alt.layer(bars, text).properties(
+        width=WIDTH, height=alt.Step(22),
+        description=("Horizontal bar chart of rare-earth indicators in percent: US net import reliance by year "
+                     "(USGS), China's share of US rare-earth imports, and China's share of world mining and "
+                     "processing (USGS, IEA). '>' marks a value the source states as 'exceeded'."))
+
+
+def rare_earth_controls_data(controls: pd.DataFrame, as_of=None) -> pd.DataFrame:
+    """One bar per measure: from announcement to the end of what the data shows (or the suspension)."""
+    as_of = pd.Timestamp(as_of or data.data_as_of())
+    susp = controls[controls["category"] == "suspension"]
+    susp_date = susp["announced_date"].min() if not susp.empty else pd.NaT
+    df = data.with_sources(controls.sort_values("announced_date"))
+    df["short"] = (df["measure_number"].fillna("critical minerals")
+                   .str.replace("MOFCOM/GAC ", "", regex=False).str.replace("MOFCOM ", "", regex=False)
+                   .str.replace(" (2025)", "", regex=False))
+    df["label"] = df["announced_date"].dt.strftime("%-d %b %Y") + ": " + df["short"]
+    df["end"] = as_of
+    susp_rows = df["status"] == "suspended"
+    df.loc[susp_rows, "end"] = susp_date
+    df["elements_text"] = df["elements"].fillna("").str.replace(";", ", ")
+    df["count_text"] = df["element_count"].map(lambda v: "" if pd.isna(v) else f"{int(v)} elements")
+    df["effective_text"] = df["effective_date"].dt.strftime("%-d %b %Y").fillna("not stated")
+    df["until_text"] = df["suspended_until"].dt.strftime("%-d %b %Y").fillna("")
+    df["status_label"] = df["status"].map({"in force": "in force", "suspended": "suspended",
+                                           "not stated": "status not stated"})
+    return df.reset_index(drop=True)
+
+
+def rare_earth_controls_chart(df: pd.DataFrame) -> alt.LayerChart:
+    colors = {"in force": "#2e8a57", "suspended": "#b8860b", "status not stated": "#7a7a7a"}
+    y = alt.Y("label:N", title=None, sort=list(df["label"]), axis=alt.Axis(labelLimit=260))
+    x = alt.X("announced_date:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0))
+    tip = [alt.Tooltip("label:N", title="Measure"), alt.Tooltip("category:N", title="Kind"),
+           alt.Tooltip("count_text:N", title="Count"), alt.Tooltip("elements_text:N", title="Elements"),
+           alt.Tooltip("effective_text:N", title="Effective"), alt.Tooltip("status_label:N", title="Status"),
+           alt.Tooltip("until_text:N", title="Suspended until"), SOURCE_TIP]
+    color = _color("status_label:N", colors, title="Status (latest source)")
+    bar = alt.Chart(df).mark_bar(height=10, opacity=0.55).encode(x=x, x2="end:T", y=y, color=color, tooltip=tip)
+    pts = alt.Chart(df).mark_point(filled=True, size=110, shape="diamond").encode(
+        x=x, y=y, color=color, tooltip=tip, href="source_url:N")
+    text = alt.Chart(df).mark_text(align="left", dx=8, dy=-10, fontSize=11).encode(x=x, y=y, text="count_text:N")
+    return alt.layer(bar, pts, text).properties(
+        width=WIDTH, height=alt.Step(40),
+        description=("Timeline of China's 2025 export controls on rare earths and other critical minerals: each "
+                     "measure starts at its announcement (diamond) and runs to its suspension or to the end of the "
+                     "data; colour gives its status. Labels give the number of elements covered."))
+
+
+# --------------------------------------------------------------------------------------------
+# 3c. Treasuries
+# --------------------------------------------------------------------------------------------
+def treasury_data(holdings: pd.DataFrame) -> pd.DataFrame:
+    df = data.with_sources(holdings.sort_values(["holder", "date"]))
+    df["month"] = df["date"].dt.strftime("%b %Y")
+    return df.reset_index(drop=True)
+
+
+def treasury_chart(df: pd.DataFrame) -> alt.LayerChart:
+    pick = alt.selection_point(name="holder_pick", fields=["holder"], bind="legend")
+    x = alt.X("date:T", title=None, axis=alt.Axis(format="%Y", labelAngle=0))
+    y = alt.Y("holdings_bn:Q", title="US Treasuries held, end of month (USD bn)")
+    color = _color("holder:N", HOLDER_COLORS)
+    fade = alt.condition(pick, alt.value(1), alt.value(0.15))
+    tip = [alt.Tooltip("holder:N", title="Holder (as attributed by TIC)"), alt.Tooltip("month:N", title="Month"),
+           alt.Tooltip("holdings_bn:Q", title="USD bn", format=",.1f"), alt.Tooltip("note:N", title="Note"), SOURCE_TIP]
+    line = alt.Chart(df).mark_line(strokeWidth=2).encode(x=x, y=y, color=color, opacity=fade)
+    pts = alt.Chart(df).mark_point(filled=True, size=40).encode(x=x, y=y, color=color, opacity=fade,
+                                                                 tooltip=tip, href="source_url:N")
+    return alt.layer(line, pts).add_params(pick).properties(
+        width=WIDTH, height=300,
+        description=(f"Line chart of US Treasury securities attributed to mainland China, Japan and the United "
+                     f"Kingdom by the Treasury's TIC data, {df['date'].min():%B %Y} to {df['date'].max():%B %Y}, "
+                     "at the months sourced; lines join dated points and show nothing between them."))
+
+
+# --------------------------------------------------------------------------------------------
+# 3d. Company exposure
+# --------------------------------------------------------------------------------------------
+def company_data(exposure: pd.DataFrame) -> pd.DataFrame:
+    """One row per company (full fiscal year 2024); undisclosed shares stay empty, never zero."""
+    df = exposure[exposure["fiscal_year"] == "FY2024"].copy()
+    df = data.with_sources(df)
+
+    def text(r):
+        if pd.isna(r["share_pct"]):
+            return "not disclosed" if r["disclosed"] is False else "not established"
+        t = ("≈" if r["approximate"] else "") + f"{r['share_pct']:g} %"
+        return t + (" (weak source)" if r["company"] == "Starbucks" else "")
+    df["share_text"] = df.apply(text, axis=1)
+    df["china_text"] = df["china_revenue_m"].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}")
+    df["x0"] = 0.0
+    return df.reset_index(drop=True)
+
+
+def company_chart(df: pd.DataFrame) -> alt.LayerChart:
+    y = alt.Y("company:N", title=None, sort=list(df["company"]))
+    x = alt.X("share_pct:Q", title="China revenue as % of company revenue (company's own definition)",
+              scale=alt.Scale(domain=[0, 30]))
+    tip = [alt.Tooltip("company:N", title="Company"), alt.Tooltip("fiscal_year:N", title="Period"),
+           alt.Tooltip("share_text:N", title="China share"), alt.Tooltip("china_text:N", title="China revenue (USD m)"),
+           alt.Tooltip("segment_definition:N", title="Definition"), SOURCE_TIP]
+    bars = alt.Chart(df).mark_bar(color=SIDE_COLORS["China"], height=22).encode(
+        x=x, y=y, opacity=alt.condition("datum.approximate", alt.value(0.45), alt.value(1)),
+        tooltip=tip, href="source_url:N")
+    text = alt.Chart(df).transform_calculate(xpos="isValid(datum.share_pct) ? datum.share_pct : 0").mark_text(
+        align="left", dx=5).encode(x=alt.X("xpos:Q"), y=y, text="share_text:N", tooltip=tip, href="source_url:N")
+    return alt.layer(bars, text).properties(
+        width=WIDTH, height=alt.Step(36),
+        description=("Bar chart of the share of revenue from China (each company's definition) in fiscal 2024: "
+                     "Apple, Tesla, Starbucks (approximate, weak source, pale bar) and Caterpillar, which does not "
+                     "disclose it (no bar, labelled 'not disclosed')."))
+
+
+# --------------------------------------------------------------------------------------------
+# 3e. Blacklists and other measures against firms
+# --------------------------------------------------------------------------------------------
+INSTRUMENT_LABELS = {
+    "unreliable_entity_list": "Unreliable entity list", "export_control_list": "Export control list",
+    "antitrust_probe": "Antitrust probe", "anti_dumping_probe": "Anti-dumping probe", "import_ban": "Import ban",
+    "export_ban": "Export ban", "port_fees": "Port fees", "entity_list": "US Entity List",
+    "sanctions": "Sanctions", "export_control_rule": "Export control rule",
+}
+
+
+def blacklist_data(ntm: pd.DataFrame) -> pd.DataFrame:
+    df = data.with_sources(ntm.sort_values("date"))
+    df["instrument_label"] = df["instrument"].map(INSTRUMENT_LABELS)
+    df["row"] = df["actor"] + ": " + df["instrument_label"]
+    df["status_group"] = df["status"].map(lambda s: "suspended or lifted" if s in ("suspended", "lifted") else
+                                          ("reported or preliminary" if s in ("reported", "preliminary finding")
+                                           else "in force / announced"))
+    df["count_text"] = df["count"].map(lambda v: "" if pd.isna(v) else str(int(v)))
+    df["size"] = df["count"].fillna(1).astype(float)
+    df["date_label"] = df["date"].dt.strftime("%-d %b %Y") + " (" + df["date_type"] + ")"
+    return df.reset_index(drop=True)
+
+
+def blacklist_chart(df: pd.DataFrame) -> alt.LayerChart:
+    rows = sorted(df["row"].unique(), key=lambda r: (not r.startswith("China"), r))
+    y = alt.Y("row:N", title=None, sort=rows, axis=alt.Axis(labelLimit=260))
+    x = alt.X("date:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0))
+    tip = [alt.Tooltip("row:N", title="Measure"), alt.Tooltip("date_label:N", title="Date"),
+           alt.Tooltip("targets:N", title="Targets"), alt.Tooltip("count_text:N", title="Count (as stated)"),
+           alt.Tooltip("status:N", title="Status"), alt.Tooltip("note:N", title="Note"), SOURCE_TIP]
+    pts = alt.Chart(df).mark_circle(opacity=0.8, stroke="#ffffff", strokeWidth=0.5).encode(
+        x=x, y=y, color=_color("status_group:N", NTM_STATUS_COLORS, title="Status"),
+        size=alt.Size("size:Q", title="Entities or items", scale=alt.Scale(range=[40, 600]),
+                      legend=alt.Legend(orient="top", values=[5, 20, 80])),
+        tooltip=tip, href="source_url:N")
+    return pts.properties(
+        width=WIDTH, height=alt.Step(30),
+        description=("Timeline of 2025 measures against the other side's firms: China's unreliable-entity and "
+                     "export-control list additions, probes, bans, port fees and sanctions, and US Entity List "
+                     "actions. Circle size is the number of entities or items where stated; colour is the status."))
+
+
+# --------------------------------------------------------------------------------------------
+# 4. Scorecard
+# --------------------------------------------------------------------------------------------
+SCORE_COLUMNS = ("Lever", "Held by", "How big (units the data supports)", "Used, threatened or suspended?")
+
+
+def _wrap(s: str, width: int = 30) -> str:
+    return "\n".join(textwrap.wrap(s, width)) or s
+
+
+def scorecard_data(tables: dict) -> pd.DataFrame:
+    """Long table: one row per lever and column, each cell with its own source."""
+    f = leverage_facts(tables)
+    act = tables["tariff_actions"].set_index("action_id")
+    flows = tables["trade_flows"]
+    src_2024 = flows[flows["year"] == f["base_year"]]["source_id"].iloc[0]
+    us_peak, cn_peak = tariffs.peak(tables["tariff_actions"], "US"), tariffs.peak(tables["tariff_actions"], "China")
+    soy24 = tables["soybean_exports"].query("preferred and year == 2024 and basis == 'calendar_year'").iloc[0]
+    ev = tables["soybean_events"].set_index("event_id")
+    ind = tables["rare_earth_indicators"].set_index(["indicator", "period"])
+    rec = tables["rare_earth_controls"].set_index("measure_id")
+    ntm = tables["non_tariff_measures"].set_index("measure_id")
+    comp = tables["company_exposure"].set_index(["company", "fiscal_year"])
+    tre = tables["treasury_holdings"]
+    latest_cn = tre[tre["holder"] == "China"].sort_values("date").iloc[-1]
+    threat = act.loc["us-2025-11-01-100pct-threat"]
+    levers = [
+        ("Tariff on all goods from China", "US",
+         (f"{f['imports_2024']:.1f} bn of US imports from China ({f['base_year']})", src_2024),
+         ("used", f"used: up to {f['us_peak_rate']} % from {f['us_peak_date']}", us_peak["source_id"])),
+        ("Tariff on all goods from the US", "China",
+         (f"{f['exports_2024']:.1f} bn of US exports to China ({f['base_year']})", src_2024),
+         ("used", f"used: up to {f['cn_peak_rate']} % from {f['cn_peak_date']}", cn_peak["source_id"])),
+        ("Further US tariff (November 2025)", "US",
+         (f"{int(threat['resulting_rate_pct'])} % more on the same {f['imports_2024']:.0f} bn", src_2024),
+         ("threatened", "threatened, never applied", threat["source_id"])),
+        ("Soybean purchases", "China",
+         (f"{soy24['value_bn']:g} bn of US soybeans (2024); {f['soy_us_share_2024']:g} % of China's imports",
+          soy24["source_id"]),
+         ("used, later suspended or eased", "used: no purchases after May 2025; resumption agreed 30 Oct 2025",
+          ev.loc["resumption-2025-10-30", "source_id"])),
+        ("Rare-earth export licensing", "China",
+         (f"China {f['re_processing_share']:g} % of world processing (IEA); US reliance {f['re_reliance_2024']:g} % (2024)",
+          ind.loc[("China share of world processing (IEA)", "reported-2025-06"), "source_id"]),
+         ("used", f"used: {f['re_april_elements']} elements licensed since {f['re_april_date']}, still in force",
+          rec.loc["cn-2025-04-04-ann18", "source_id_2"])),
+        ("Rare-earth expansion (October 2025)", "China",
+         (f"{f['re_october_elements']} more elements and a 0.1 % foreign-content rule",
+          rec.loc["cn-2025-10-09-ann57", "source_id"]),
+         ("used, later suspended or eased", f"announced, then suspended until {f['re_suspended_until']}",
+          rec.loc["cn-2025-11-07-ann70", "source_id"])),
+        ("Entity blacklists (UEL, export-control list)", "China",
+         (f"{f['cn_listed_entities']} entities listed in {f['cn_list_actions']} actions (2025)",
+          ntm.loc["cn-2025-03-04-uel", "source_id"]),
+         ("used", "used, February–October 2025", ntm.loc["cn-2025-10-09-uel", "source_id"])),
+        ("Probes and bans on US firms", "China",
+         (f"{f['cn_probes']} probes (Google, DuPont, Nvidia, Qualcomm, chips)", ntm.loc["cn-2025-09-15-nvidia", "source_id"]),
+         ("used", "used; Illumina ban reported lifted", ntm.loc["cn-2025-03-04-illumina-ban", "source_id_2"])),
+        ("Port fees and Hanwha sanctions", "China",
+         ("fees on US-linked ships; 5 Hanwha units", ntm.loc["cn-2025-10-14-port-fees", "source_id"]),
+         ("used, later suspended or eased", "used, suspended from 10 Nov 2025 for a year",
+          ntm.loc["cn-2025-10-14-port-fees", "source_id_2"])),
+        ("US firms' China revenue", "China",
+         (f"Apple {f['apple_share']:g} %, Tesla {f['tesla_share']:g} % of revenue (FY2024)",
+          comp.loc[("Apple", "FY2024"), "source_id"]),
+         ("not established", "no measure against these firms in the data",
+          comp.loc[("Tesla", "FY2024"), "source_id"])),
+        ("Entity List and affiliates rule", "US",
+         (f"{f['us_entity_list_count']} entities added 25 Mar 2025", ntm.loc["us-2025-03-25-entity-list", "source_id"]),
+         ("used, later suspended or eased", "used; affiliates rule suspended 30 Oct 2025",
+          ntm.loc["us-2025-09-29-affiliates-rule", "source_id"])),
+        ("Selling US Treasuries", "China",
+         (f"{latest_cn['holdings_bn']:.1f} bn attributed to China ({latest_cn['date']:%b %Y})", latest_cn["source_id"]),
+         ("not established", "holdings fell, but custody data cannot show a deliberate sale",
+          latest_cn["source_id"])),
+    ]
+    rows = []
+    for i, (lever, holder, (size, size_src), (cat, status, status_src)) in enumerate(levers):
+        cells = [(SCORE_COLUMNS[0], lever, size_src, "lever"), (SCORE_COLUMNS[1], holder, size_src, holder),
+                 (SCORE_COLUMNS[2], size, size_src, "size"), (SCORE_COLUMNS[3], status, status_src, cat)]
+        for col, text, sid, kind in cells:
+            rows.append({"order": i, "lever": lever, "column": col, "text": text, "wrapped": _wrap(text),
+                         "kind": kind, "holder": holder, "status_category": cat, "source_id": sid})
+    return data.with_sources(pd.DataFrame(rows))
+
+
+def scorecard_table(card: pd.DataFrame) -> pd.DataFrame:
+    """The scorecard as a wide table (one row per lever) for the page's data table."""
+    wide = card.pivot(index=["order", "lever"], columns="column", values="text").reset_index()
+    src = card[card["column"] == SCORE_COLUMNS[3]].set_index("order")["source_label"]
+    size_src = card[card["column"] == SCORE_COLUMNS[2]].set_index("order")["source_label"]
+    wide["Size source"] = wide["order"].map(size_src)
+    wide["Status source"] = wide["order"].map(src)
+    return wide.sort_values("order")
+
+
+SCORE_X = {SCORE_COLUMNS[0]: 0.0, SCORE_COLUMNS[1]: 0.31, SCORE_COLUMNS[2]: 0.41, SCORE_COLUMNS[3]: 0.71}
+SCORE_WRAP = {SCORE_COLUMNS[0]: 28, SCORE_COLUMNS[1]: 8, SCORE_COLUMNS[2]: 27, SCORE_COLUMNS[3]: 27}
+SCORE_HEAD = {SCORE_COLUMNS[0]: "Lever", SCORE_COLUMNS[1]: "Held by", SCORE_COLUMNS[2]: "How big",
+              SCORE_COLUMNS[3]: "Used, threatened or suspended?"}
+
+
+def scorecard_chart(card: pd.DataFrame) -> alt.LayerChart:
+    """Text grid: each lever against who holds it, how big it is and whether it was used; cells link."""
+    df = card.copy()
+    df["xpos"] = df["column"].map(SCORE_X)
+    df["wrapped"] = [_wrap(tx, SCORE_WRAP[c]) for tx, c in zip(df["text"], df["column"])]
+    head = pd.DataFrame({"column": list(SCORE_COLUMNS), "xpos": [SCORE_X[c] for c in SCORE_COLUMNS],
+                         "wrapped": [_wrap(SCORE_HEAD[c], SCORE_WRAP[c] + 6) for c in SCORE_COLUMNS], "lever": " "})
+    order = [" "] + list(df.drop_duplicates("lever").sort_values("order")["lever"])
+    x = alt.X("xpos:Q", scale=alt.Scale(domain=[0, 1]), axis=None)
+    y = alt.Y("lever:N", title=None, sort=order, axis=None)
+    tip = [alt.Tooltip("lever:N", title="Lever"), alt.Tooltip("column:N", title="Column"),
+           alt.Tooltip("text:N", title="Cell"), SOURCE_TIP]
+    common = dict(align="left", baseline="middle", lineBreak="\n", fontSize=11)
+    h = alt.Chart(head).mark_text(fontWeight="bold", **common).encode(x=x, y=y, text="wrapped:N")
+    # Lever names in bold, sizes in the page's text colour (the theme's), holders and statuses coloured.
+    t0 = alt.Chart(df[df["kind"] == "lever"]).mark_text(fontWeight="bold", **common).encode(
+        x=x, y=y, text="wrapped:N", tooltip=tip, href="source_url:N")
+    t1 = alt.Chart(df[df["kind"] == "size"]).mark_text(**common).encode(
+        x=x, y=y, text="wrapped:N", tooltip=tip, href="source_url:N")
+    kinds = {"US": SIDE_COLORS["US"], "China": SIDE_COLORS["China"], **STATUS_COLORS}
+    t2 = alt.Chart(df[~df["kind"].isin(["lever", "size"])]).mark_text(fontWeight="bold", **common).encode(
+        x=x, y=y, text="wrapped:N",
+        color=alt.Color("kind:N", scale=alt.Scale(domain=list(kinds), range=list(kinds.values())), legend=None),
+        tooltip=tip, href="source_url:N")
+    return alt.layer(h, t0, t1, t2).properties(
+        width=WIDTH, height=alt.Step(50),
+        description=("Scorecard of the levers in the US–China standoff: for each lever, who holds it, how big it "
+                     "is in the units the data supports and whether it was used, threatened, suspended or not "
+                     "established as a lever. Every cell links to its source. No composite score is computed."))
+
+
+# --------------------------------------------------------------------------------------------
+# Facts for the prose
+# --------------------------------------------------------------------------------------------
+TABLES = ("trade_flows", "tariff_actions", "treasury_holdings", "soybean_exports", "soybean_imports",
+          "soybean_events", "rare_earth_indicators", "rare_earth_controls", "company_exposure",
+          "non_tariff_measures", "elasticity_estimates")
+
+
+def load_tables() -> dict:
+    return {t: data.load(t) for t in TABLES}
+
+
+def leverage_facts(t: dict) -> dict:
+    """Every number the leverage chapter's prose uses, computed from the data."""
+    flows = t["trade_flows"].set_index("year")
+    base_year = calculator.BASE_YEAR
+    f24 = flows.loc[base_year]
+    acts = t["tariff_actions"]
+    us_peak, cn_peak = tariffs.peak(acts, "US"), tariffs.peak(acts, "China")
+    steps = tariffs.headline_steps(acts)
+    first_all = {s: steps[(steps["actor"] == s) & (steps["rate_pct"] > 0)
+                          & (steps["date"] >= pd.Timestamp("2025-01-01"))]["date"].min() for s in tariffs.SIDES}
+    worst = flows["balance_bn"].idxmin()
+    soy_exp = t["soybean_exports"].query("preferred and basis == 'calendar_year'").set_index("year")["value_bn"]
+    soy_imp = t["soybean_imports"].set_index(["year", "origin"])
+    ev = t["soybean_events"].set_index("event_id")
+    ind = t["rare_earth_indicators"].set_index(["indicator", "period"])["value"]
+    rec = t["rare_earth_controls"].set_index("measure_id")
+    tre = t["treasury_holdings"]
+    cn = tre[tre["holder"] == "China"].sort_values("date")
+    jp = tre[tre["holder"] == "Japan"].sort_values("date")
+    uk = tre[tre["holder"] == "United Kingdom"].sort_values("date")
+    both = cn.merge(uk, on="date", suffixes=("_cn", "_uk"))
+    uk_first = both[both["holdings_bn_uk"] > both["holdings_bn_cn"]]["date"].min()
+    comp = t["company_exposure"].set_index(["company", "fiscal_year"])
+    ntm = t["non_tariff_measures"]
+    cn_lists = ntm[(ntm["actor"] == "China") & ntm["instrument"].isin(["unreliable_entity_list", "export_control_list"])]
+    est = t["elasticity_estimates"].set_index("estimate_id")["value"]
+    e_low, e_high = float(est["arw-elasticity-log"]), float(est["arw-elasticity-ihs"])
+    calc_us = calculator.calculate(float(us_peak["rate_pct"]), e_low, 1.0, t["trade_flows"]).set_index("side")
+    calc_cn = calculator.calculate(float(cn_peak["rate_pct"]), e_low, 1.0, t["trade_flows"]).set_index("side")
+    calc_us_hi = calculator.calculate(float(us_peak["rate_pct"]), e_high, 1.0, t["trade_flows"]).set_index("side")
+    g = calculator.grid(t["trade_flows"])
+    return {
+        "base_year": base_year,
+        "exports_2024": float(f24["us_exports_bn"]),
+        "imports_2024": float(f24["us_imports_bn"]),
+        "deficit_2024": float(-f24["balance_bn"]),
+        "ratio_2024": float(f24["us_imports_bn"] / f24["us_exports_bn"]),
+        "first_year": int(flows.index.min()),
+        "ratio_first": float(flows.iloc[0]["us_imports_bn"] / flows.iloc[0]["us_exports_bn"]),
+        "worst_deficit_year": int(worst),
+        "worst_deficit": float(-flows.loc[worst, "balance_bn"]),
+        "us_peak_rate": int(us_peak["rate_pct"]), "us_peak_date": _day(us_peak["date"]),
+        "cn_peak_rate": int(cn_peak["rate_pct"]), "cn_peak_date": _day(cn_peak["date"]),
+        "us_first_all_date": _day(first_all["US"]), "cn_first_all_date": _day(first_all["China"]),
+        "gap_first_all_days": int((first_all["China"] - first_all["US"]).days),
+        "imports_minus_exports": float(f24["us_imports_bn"] - f24["us_exports_bn"]),
+        # calculator
+        "elasticity_low": e_low, "elasticity_high": e_high,
+        "grid_rows": int(len(g)), "grid_bytes": int(calculator.grid_json_bytes(g)),
+        "grid_rate_max": int(max(calculator.GRID_RATES)), "grid_elasticity_max": float(max(calculator.GRID_ELASTICITIES)),
+        "elasticity_max": float(calculator.ELASTICITY_RANGE[1]),
+        "calc_us_change_pct": float(calc_us.loc["US", "change_pct"]),
+        "calc_us_fall_pct": float(-calc_us.loc["US", "change_pct"]),
+        "calc_cn_fall_pct": float(-calc_cn.loc["China", "change_pct"]),
+        "calc_us_fall_pct_hi": float(-calc_us_hi.loc["US", "change_pct"]),
+        "calc_us_new": float(calc_us.loc["US", "new_imports_bn"]),
+        "calc_us_revenue": float(calc_us.loc["US", "revenue_bn"]),
+        "calc_cn_change_pct": float(calc_cn.loc["China", "change_pct"]),
+        "calc_cn_new": float(calc_cn.loc["China", "new_imports_bn"]),
+        "calc_cn_revenue": float(calc_cn.loc["China", "revenue_bn"]),
+        "calc_us_change_pct_hi": float(calc_us_hi.loc["US", "change_pct"]),
+        "calc_us_revenue_hi": float(calc_us_hi.loc["US", "revenue_bn"]),
+        # soybeans
+        "soy_2017": float(soy_exp[2017]), "soy_2018": float(soy_exp[2018]), "soy_2024": float(soy_exp[2024]),
+        "soy_us_share_2024": float(soy_imp.loc[(2024, "United States"), "share_pct"]),
+        "soy_us_share_2025": float(soy_imp.loc[(2025, "United States"), "share_pct"]),
+        "soy_br_share_2024": float(soy_imp.loc[(2024, "Brazil"), "share_pct"]),
+        "soy_br_share_2025": float(soy_imp.loc[(2025, "Brazil"), "share_pct"]),
+        "soy_us_mt_2024": float(soy_imp.loc[(2024, "United States"), "volume_mt"]),
+        "soy_us_mt_2025": float(soy_imp.loc[(2025, "United States"), "volume_mt"]),
+        "soy_total_mt_2025": float(soy_imp.loc[(2025, "Total"), "volume_mt"]),
+        "soy_commitment_mt": float(ev.loc["commitment-12mt-2026-01-20", "value"]),
+        "soy_resumption_date": _day(ev.loc["resumption-2025-10-30", "date"]),
+        # rare earths
+        "re_reliance_2024": float(ind[("US net import reliance, rare-earth compounds and metals", "2024")]),
+        "re_reliance_2021_23": float(ind[("US net import reliance, rare-earth compounds and metals", "2021-2023")]),
+        "re_processing_share": float(ind[("China share of world processing (IEA)", "reported-2025-06")]),
+        "re_mining_share_iea": float(ind[("China share of world mine production (IEA)", "reported-2025-06")]),
+        "re_mining_share_usgs": float(ind[("China share of world mine production (USGS)", "2024")]),
+        "re_us_import_share": float(ind[("China share of US imports of rare-earth compounds and metals", "2020-2023")]),
+        "re_april_elements": int(rec.loc["cn-2025-04-04-ann18", "element_count"]),
+        "re_april_date": _day(rec.loc["cn-2025-04-04-ann18", "announced_date"]),
+        "re_october_elements": int(rec.loc["cn-2025-10-09-ann57", "element_count"]),
+        "re_october_total": int(rec.loc["cn-2025-04-04-ann18", "element_count"] + rec.loc["cn-2025-10-09-ann57", "element_count"]),
+        "re_october_date": _day(rec.loc["cn-2025-10-09-ann57", "announced_date"]),
+        "re_suspension_date": _day(rec.loc["cn-2025-11-07-ann70", "announced_date"]),
+        "re_suspended_until": _day(rec.loc["cn-2025-10-09-ann57", "suspended_until"]),
+        # treasuries
+        "tsy_cn_first": float(cn.iloc[0]["holdings_bn"]), "tsy_first_month": cn.iloc[0]["date"].strftime("%B %Y"),
+        "tsy_cn_last": float(cn.iloc[-1]["holdings_bn"]), "tsy_last_month": cn.iloc[-1]["date"].strftime("%B %Y"),
+        "tsy_cn_fall_pct": float((1 - cn.iloc[-1]["holdings_bn"] / cn.iloc[0]["holdings_bn"]) * 100),
+        "tsy_jp_last": float(jp.iloc[-1]["holdings_bn"]), "tsy_uk_last": float(uk.iloc[-1]["holdings_bn"]),
+        "tsy_uk_passes_cn": uk_first.strftime("%B %Y"),
+        "tsy_cn_dec2024": float(cn[cn["period"] == "2024-12"]["holdings_bn"].iloc[0]),
+        # companies
+        "apple_share": float(comp.loc[("Apple", "FY2024"), "share_pct"]),
+        "apple_china_bn": float(comp.loc[("Apple", "FY2024"), "china_revenue_m"] / 1000),
+        "tesla_share": float(comp.loc[("Tesla", "FY2024"), "share_pct"]),
+        "starbucks_share": float(comp.loc[("Starbucks", "FY2024"), "share_pct"]),
+        # blacklists
+        "cn_list_actions": int(len(cn_lists)),
+        "cn_listed_entities": int(cn_lists["count"].sum()),
+        "cn_probes": int(ntm[(ntm["actor"] == "China") & ntm["instrument"].isin(["antitrust_probe", "anti_dumping_probe"])].shape[0]),
+        "cn_measures": int((ntm["actor"] == "China").sum()),
+        "us_measures": int((ntm["actor"] == "US").sum()),
+        "us_entity_list_count": int(ntm.set_index("measure_id").loc["us-2025-03-25-entity-list", "count"]),
+        "ntm_suspended": int(ntm["status"].isin(["suspended", "lifted"]).sum()),
+    }
