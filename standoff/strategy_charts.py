@@ -222,7 +222,8 @@ def audience_chart(curve: pd.DataFrame | None = None) -> alt.LayerChart:
     fade = alt.condition(pick, alt.value(1), alt.value(0.15))
     line = alt.Chart(curve).mark_line(strokeWidth=2.5).encode(x=x, y=y, color=color, opacity=fade)
     pts = alt.Chart(curve).transform_calculate(
-        source_label=_js(f"{MODEL_NOTE}; audience costs after {label}"), source_url=_js(url)).mark_point(filled=True, size=25).encode(
+        source_label=_js(f"{MODEL_NOTE}; audience costs after {label}"), source_url=_js(url)
+    ).transform_filter("datum.face_us % 2 == 0").mark_point(filled=True, size=25).encode(
         x=x, y=y, color=color, opacity=fade, href="source_url:N",
         tooltip=[alt.Tooltip("face_us:Q", title="US face cost"), alt.Tooltip("outcome:N", title="Outcome"),
                  alt.Tooltip("probability:Q", title="Chance", format=".0%"),
@@ -350,3 +351,95 @@ def timeline_table(actions: pd.DataFrame, contacts: pd.DataFrame) -> pd.DataFram
          "source_id": t["call"]["source_id"]},
     ]
     return data.with_sources(pd.DataFrame(rows))
+
+
+# ---- statements quoted in the chapter ---------------------------------------------------------
+
+def quote(statements: pd.DataFrame, statement_id: str) -> dict:
+    """One row of ``statements`` as glue-ready strings (quote, speaker, role, date)."""
+    r = statements.set_index("statement_id").loc[statement_id]
+    return {"quote": str(r["quote"]), "speaker": str(r["speaker"]), "role": str(r["role"]), "date": _day(r["date"])}
+
+
+# ---- live widgets (local notebooks only; the site shows the Vega twins) ---------------------
+
+def _error_html(err: Exception) -> str:
+    import html as _html
+    return f"<p style='color:#c8553d'><b>Cannot solve:</b> {_html.escape(str(err))}</p>"
+
+
+def chicken_widget():
+    """ipywidgets front end: type any payoffs; the chicken game is solved live."""
+    import ipywidgets as w
+    from IPython.display import HTML, display
+
+    d = CHICKEN_DEFAULT
+    boxes = {
+        "v_us": w.FloatText(value=d["v"], description="US value"),
+        "c_us": w.FloatText(value=d["c"], description="US collision cost"),
+        "f_us": w.FloatText(value=d["fu"], description="US face cost"),
+        "v_cn": w.FloatText(value=d["v"], description="China value"),
+        "c_cn": w.FloatText(value=d["c"], description="China collision cost"),
+        "f_cn": w.FloatText(value=d["fc"], description="China face cost"),
+    }
+    for b in boxes.values():
+        b.style = {"description_width": "initial"}
+    out = w.Output()
+
+    def redraw(*_):
+        out.clear_output()
+        with out:
+            try:
+                r = games.chicken(**{k: b.value for k, b in boxes.items()})
+            except ValueError as err:
+                display(HTML(_error_html(err)))
+                return
+            t = games.chicken_table(r)
+            t["probability"] = (100 * t["probability"]).round(1)
+            display(HTML(f"<p><b>{r.reading}</b>: the US holds with probability {r.p_us_hold:.0%}, "
+                         f"China with {r.p_china_hold:.0%}. Pure equilibria: "
+                         f"{'; '.join(games.describe(c) for c in r.pure) or 'none'}.</p>"
+                         + t.to_html(index=False)))
+
+    for b in boxes.values():
+        b.observe(redraw, names="value")
+    redraw()
+    return w.VBox([w.HBox([boxes["v_us"], boxes["c_us"], boxes["f_us"]]),
+                   w.HBox([boxes["v_cn"], boxes["c_cn"], boxes["f_cn"]]), out])
+
+
+def attrition_widget(flows: pd.DataFrame, actions: pd.DataFrame, contacts: pd.DataFrame):
+    """ipywidgets front end for the war of attrition, starting from the data defaults."""
+    import ipywidgets as w
+    from IPython.display import HTML, display
+
+    exp = games.weekly_exposure(flows, TRADE_YEAR)
+    observed = standoff_timeline(actions, contacts)["weeks_to_talks"]
+    boxes = {
+        "cost_us": w.FloatText(value=round(exp["US"], 2), description="US cost (USD bn/week)"),
+        "prize_us": w.FloatText(value=DEFAULT_PRIZE, description="US prize (USD bn)"),
+        "cost_china": w.FloatText(value=round(exp["China"], 2), description="China's cost (USD bn/week)"),
+        "prize_china": w.FloatText(value=DEFAULT_PRIZE, description="China's prize (USD bn)"),
+    }
+    for b in boxes.values():
+        b.style = {"description_width": "initial"}
+    out = w.Output()
+
+    def redraw(*_):
+        out.clear_output()
+        with out:
+            try:
+                r = games.attrition(**{k: b.value for k, b in boxes.items()})
+            except ValueError as err:
+                display(HTML(_error_html(err)))
+                return
+            display(HTML(
+                f"<p>The US concedes at {r.hazard_us:.1%} a week, China at {r.hazard_china:.1%}. Expected duration "
+                f"{r.expected_weeks:.1f} weeks (median {r.median_weeks:.1f}); chance the US concedes first "
+                f"{r.p_us_first:.0%}. From both peaks to the Geneva talks took {observed:.1f} weeks.</p>"))
+
+    for b in boxes.values():
+        b.observe(redraw, names="value")
+    redraw()
+    return w.VBox([w.HBox([boxes["cost_us"], boxes["prize_us"]]),
+                   w.HBox([boxes["cost_china"], boxes["prize_china"]]), out])
