@@ -17,6 +17,7 @@ TRADE_YEAR = 2024            # the last full year of trade before the standoff (
 CHICKEN_VALUES = [4, 8, 12, 16, 20]
 CHICKEN_STEPS = [0, 4, 8, 12, 16, 20]          # costs of mutual escalation and face costs
 CHICKEN_DEFAULT = {"v": 8, "c": 16, "fu": 4, "fc": 8}
+AUDIENCE_FACE_CN = 0         # China's face cost in the audience-cost chart (only the US face cost varies)
 COST_MULTIPLIERS = [0, 50, 100, 150, 200, 250, 300]   # weekly cost, % of the data default
 PRIZES = [25, 50, 100, 200, 400]                      # USD bn
 DEFAULT_PRIZE = 100
@@ -97,6 +98,7 @@ def chapter_facts(actions: pd.DataFrame, contacts: pd.DataFrame, flows: pd.DataF
         "dear_h_cn_pct": 100 * dear.hazard_china, "dear_expected_weeks": dear.expected_weeks,
         "dear_p_us_first_pct": 100 * dear.p_us_first,
         "prize_matching": games.prize_for_duration(exp["US"], exp["China"], t["weeks_to_talks"]),
+        "aud_fc": AUDIENCE_FACE_CN,
         "ch_v": d["v"], "ch_c": d["c"], "ch_fu": d["fu"], "ch_fc": d["fc"],
         "ch_p_us_pct": 100 * ch.p_us_hold, "ch_p_cn_pct": 100 * ch.p_china_hold,
         "ch_collision_pct": 100 * ch.outcomes[(games.HOLD, games.HOLD)],
@@ -162,7 +164,8 @@ def chicken_chart(grid: pd.DataFrame | None = None) -> alt.LayerChart:
                alt.Tooltip("reading:N", title="Chances from"),
                alt.Tooltip("source_label:N", title="Source")]
     cells = base.mark_rect(color=KIND_COLORS["summit"], stroke=KIND_COLORS["ministerial"]).encode(
-        x=x, y=y, opacity=alt.Opacity("prob:Q", scale=alt.Scale(domain=[0, 1], range=[0.04, 0.75]), legend=None),
+        x=x, y=y, fillOpacity=alt.FillOpacity("prob:Q", scale=alt.Scale(domain=[0, 1], range=[0.04, 0.75]),
+                                               legend=None),
         strokeWidth=alt.condition("datum.eq == 1", alt.value(5), alt.value(0)),
         tooltip=tooltip, href="source_url:N")
     big = base.mark_text(fontSize=22, fontWeight="bold", dy=-14).encode(
@@ -189,13 +192,16 @@ def chicken_default_table() -> pd.DataFrame:
 # ---- audience costs -------------------------------------------------------------------------
 
 def audience_curve(step: float = 0.25) -> pd.DataFrame:
-    """Outcome chances as the US face cost rises, other payoffs at the chicken defaults (tidy)."""
+    """Outcome chances as the US face cost rises (tidy).
+
+    Value and cost of escalation are the chicken defaults; China's face cost is ``AUDIENCE_FACE_CN``.
+    """
     d = CHICKEN_DEFAULT
     rows = []
     n = int(round(1.5 * d["c"] / step))
     for i in range(n + 1):
         f = i * step
-        r = games.chicken(d["v"], d["c"], f, d["v"], d["c"], d["fc"])
+        r = games.chicken(d["v"], d["c"], f, d["v"], d["c"], AUDIENCE_FACE_CN)
         o = r.outcomes
         named = {"US prevails (China concedes)": o[(games.HOLD, games.CONCEDE)],
                  "China prevails (US concedes)": o[(games.CONCEDE, games.HOLD)],
@@ -215,7 +221,7 @@ def audience_chart(curve: pd.DataFrame | None = None) -> alt.LayerChart:
     pick = alt.selection_point(name="audience_pick", fields=["outcome"], bind="legend")
     color = alt.Color("outcome:N", title=None, scale=alt.Scale(domain=list(OUTCOME_COLORS),
                                                                 range=list(OUTCOME_COLORS.values())),
-                      legend=alt.Legend(orient="top", columns=2))
+                      legend=alt.Legend(orient="top", columns=2, labelLimit=0))
     x = alt.X("face_us:Q", title="US face cost of conceding first (same units as the payoffs)")
     y = alt.Y("probability:Q", title="Chance of the outcome", axis=alt.Axis(format=".0%"),
               scale=alt.Scale(domain=[0, 1]))
@@ -313,7 +319,7 @@ def attrition_chart(flows: pd.DataFrame, actions: pd.DataFrame, contacts: pd.Dat
     obs = pd.DataFrame({"weeks": [t["weeks_to_talks"]],
                         "label": [f"Geneva talks: {t['weeks_to_talks']:.0f} weeks"]})
     orule = alt.Chart(obs).mark_rule(strokeWidth=2, color=KIND_COLORS["ministerial"]).encode(x="weeks:Q")
-    otext = alt.Chart(obs).mark_text(align="right", dx=-4, y=30, fontSize=12).encode(x="weeks:Q", text="label:N")
+    otext = alt.Chart(obs).mark_text(align="left", dx=4, y=32, fontSize=12).encode(x="weeks:Q", text="label:N")
     return alt.layer(area, erule, etext, orule, otext).add_params(cu, cc, vu, vc).properties(
         width=WIDTH, height=300,
         description=("Stacked area chart of the war of attrition: for each week after both peak tariffs were in "
