@@ -193,3 +193,12 @@ def test_attrition_grid_skips_never_ending_corner():
     row = g[(g["ku"] == 100) & (g["kc"] == 100)].iloc[0]
     assert row["hu"] == pytest.approx(0.08) and row["hc"] == pytest.approx(0.02)
     assert row["ew"] == pytest.approx(10)
+
+
+def test_widgets_show_bad_input_as_a_message_not_a_traceback():
+    from standoff import data, strategy_charts as sc
+    w = sc.chicken_widget()
+    w.children[0].children[0].value = -3          # US value: would raise ValueError inside games
+    w = sc.attrition_widget(data.load("trade_flows"), data.load("tariff_actions"), data.load("contacts"))
+    w.children[0].children[1].value = 0           # US prize of zero
+    assert "greater than zero" in sc._error_html(ValueError("US prize must be greater than zero, got 0"))
