@@ -7,6 +7,7 @@
 2. A clean console. JB1 emits sphinx-thebe's inline ``THEBE_JS_URL`` script twice on every page
    (a redeclaration error in the console) although this book does not use thebe; the duplicate
    is dropped.
+   Saved widget state is dropped from pages that show no widget (the widget cells are removed).
 3. Fresh static files: a changed ``_static`` file replaces its stale copy in an incremental build.
 4. Data downloads. The CSVs and ``datapackage.json`` are copied to ``_data/`` in the site so the
    Data page and every chart can link to them.
@@ -41,8 +42,13 @@ def _page_scripts(app, pagename, templatename, context, doctree) -> None:
     if scripts:
         seen_thebe = False
         kept = []
+        shows_widgets = WIDGET_MARKER in body
         for js in scripts:
-            text = getattr(js, "attributes", {}).get("body", "") if hasattr(js, "attributes") else ""
+            attrs = getattr(js, "attributes", {}) or {}
+            text = attrs.get("body", "")
+            if not shows_widgets and attrs.get("type") == "application/vnd.jupyter.widget-state+json":
+                # kernel widgets are removed from the site (cell tag remove-cell): their saved state is dead weight
+                continue
             if "THEBE_JS_URL" in text:
                 if seen_thebe:
                     continue
