@@ -35,6 +35,8 @@ SHOW_NEVER = "Never applied"
 
 # Short names for the first-term rounds (names, not numbers: the numbers come from the rows).
 ROUND_NAMES = {
+    "us-2018-03-s232-steel-aluminium": "Steel/aluminium (all countries)",
+    "us-2018-03-23-s232-steel-aluminium": "Steel/aluminium (all countries)",
     "cn-2018-04-02-s232-retaliation": "Steel/aluminium reply",
     "us-2018-07-06-list1": "List 1",
     "cn-2018-07-06-list1-reply": "Reply to List 1",
