@@ -123,17 +123,18 @@ def channel_map_chart(channels: pd.DataFrame) -> alt.LayerChart:
     """
     nodes, edges = channel_map_data(channels)
     pick = alt.selection_point(name="status_pick", fields=["status"], bind="legend")
-    x_scale = alt.Scale(domain=[-1.25, 2.25])
+    x_scale = alt.Scale(domain=[-1.4, 2.4])
     y_scale = alt.Scale(domain=[-0.75, len(LEVELS) - 0.5], reverse=True)
     x = alt.X("x:Q", scale=x_scale, axis=None)
     y = alt.Y("y:Q", scale=y_scale, axis=None)
-    status_color = alt.Color("status:N", title="Status in April 2025 (click to highlight)",
+    status_color = alt.Color("status:N", title="Status in April 2025 (click one to highlight it)",
                              scale=alt.Scale(domain=list(STATUSES), range=[STATUS_COLORS[s] for s in STATUSES]),
-                             legend=alt.Legend(orient="top", symbolType="stroke", symbolStrokeWidth=3))
+                             legend=alt.Legend(orient="top", symbolType="stroke", symbolStrokeWidth=3,
+                                                titleLimit=500))
     dash = alt.StrokeDash("level_label:N", title="Level of the channel",
                           scale=alt.Scale(domain=[LEVEL_LABELS[lv] for lv in LEVELS],
                                           range=[LEVEL_DASH[lv] for lv in LEVELS]),
-                          legend=alt.Legend(orient="top", symbolStrokeWidth=2.5))
+                          legend=alt.Legend(orient="bottom", symbolStrokeWidth=2.5, labelLimit=300, columns=2))
     tooltip = [
         alt.Tooltip("channel_id:N", title="Channel"),
         alt.Tooltip("status:N", title="Status, April 2025"),
@@ -261,6 +262,8 @@ def gap_band(contacts: pd.DataFrame, start: str = "2025-01-01") -> pd.DataFrame:
     return pd.DataFrame([{
         "from_date": g["from_date"], "to_date": g["to_date"], "days": int(g["days"]),
         "period": period_of(g["to_date"]), "label": f"{int(g['days'])} days with no leader contact",
+        "mid_date": g["from_date"] + (g["to_date"] - g["from_date"]) / 2,
+        "short_label": f"{int(g['days'])} days\nwith no leader\ncontact",
         "from_label": _day(g["from_date"]), "to_label": _day(g["to_date"]),
     }])
 
@@ -281,7 +284,8 @@ def timeline_chart(contacts: pd.DataFrame) -> alt.LayerChart:
                             bind=alt.binding_select(options=[ALL, *PERIODS], name="Period: "))
     in_period = f"period_pick == '{ALL}' || datum.period == period_pick"
     in_kind = f"kind_pick == '{ALL}' || datum.kind == kind_pick"
-    x = alt.X("start_date:T", title=None, axis=alt.Axis(format="%Y", labelAngle=0, tickCount=8))
+    # No fixed format: Vega's multi-scale time format shows years on the full range, months when filtered.
+    x = alt.X("start_date:T", title=None, axis=alt.Axis(labelAngle=0, tickCount=8))
     color = alt.Color("kind:N", title="Kind", scale=alt.Scale(domain=kinds, range=[KIND_COLORS[k] for k in kinds]),
                       legend=alt.Legend(orient="top"))
     tooltip = [
@@ -299,16 +303,16 @@ def timeline_chart(contacts: pd.DataFrame) -> alt.LayerChart:
         tooltip=[alt.Tooltip("label:N", title="Gap"), alt.Tooltip("from_label:N", title="From"),
                  alt.Tooltip("to_label:N", title="To")])
     note = alt.Chart(band).transform_filter(in_period).mark_text(
-        align="right", baseline="top", dx=-4, dy=2, fontSize=12, fontWeight="bold").encode(
-        x="from_date:T", y=alt.value(0), text="label:N")
+        align="center", baseline="top", dy=2, fontSize=12, fontWeight="bold", lineBreak="\n").encode(
+        x="mid_date:T", y=alt.value(0), text="short_label:N")
     dots = alt.Chart(t).transform_filter(in_period).transform_filter(in_kind).mark_point(
         filled=True, size=110, opacity=0.9).encode(
-        x=x, y=alt.Y("kind:N", title=None, sort=kinds, scale=alt.Scale(domain=kinds)),
-        color=color, shape=alt.Shape("level_label:N", title="Level", legend=alt.Legend(orient="top")),
+        x=x, y=alt.Y("kind:N", title=None, sort=kinds, scale=alt.Scale(domain=kinds, paddingOuter=1.2)),
+        color=color, shape=alt.Shape("level_label:N", title="Level", legend=alt.Legend(orient="bottom")),
         tooltip=tooltip, href="source_url:N")
     first, last = t["start_date"].min(), t["start_date"].max()
     return alt.layer(shade, note, dots).add_params(kind_pick, period_pick).properties(
-        width=WIDTH, height=260,
+        width=WIDTH, height=300,
         description=(
             f"Timeline of {len(t)} US-China contacts from {first:%B %Y} to {last:%B %Y}, one row per kind "
             "(call, meeting, summit, visit, envoy trip, ministerial round), coloured by kind. A shaded band marks "
@@ -341,11 +345,12 @@ def wrap(text: str, width: int = 44) -> list[str]:
     return textwrap.wrap(text, width=width, break_long_words=False) or [""]
 
 
-def statement_panels(statements: pd.DataFrame, width: int = 44) -> pd.DataFrame:
+def statement_panels(statements: pd.DataFrame, width: int = 40) -> pd.DataFrame:
     """Text blocks for the side-by-side chart: one row per statement, its quote wrapped into lines.
 
     ``line`` is the block's first line within its side's column (line 0 is the column header), so
-    quotes stack under each other; ``n_lines`` counts the quote lines plus one attribution line.
+    quotes stack under each other; the attribution (also wrapped) starts at ``attr_line``, and
+    ``n_lines`` counts the quote and attribution lines.
     """
     ev = statement_events(statements).set_index("event_id")
     s = data.with_sources(statements)
@@ -355,16 +360,16 @@ def statement_panels(statements: pd.DataFrame, width: int = 44) -> pd.DataFrame:
         line = 1
         for _, r in grp.iterrows():
             lines = wrap(f"\u201c{r['quote']}\u201d", width)
-            attribution = f"{r['speaker']}, {_day(r['date'])}"
-            rows.append({**r.to_dict(), "line": line, "n_lines": len(lines) + 1,
-                         "text": "\n".join(lines), "attribution": "\u2014 " + attribution,
+            attribution = wrap(f"\u2014 {r['speaker']}, {_day(r['date'])}", width)
+            rows.append({**r.to_dict(), "line": line, "n_lines": len(lines) + len(attribution),
+                         "text": "\n".join(lines), "attribution": "\n".join(attribution),
                          "attr_line": line + len(lines),
                          "col": 0.0 if side == "US" else 1.0})
-            line += len(lines) + 2
+            line += len(lines) + len(attribution) + 1
     return pd.DataFrame(rows)
 
 
-def statements_chart(statements: pd.DataFrame, width: int = 44) -> alt.LayerChart:
+def statements_chart(statements: pd.DataFrame, width: int = 40) -> alt.LayerChart:
     """Washington's and Beijing's words on the same event, side by side.
 
     A select control (Vega param ``event_step``) steps through the events in date order; the
@@ -383,9 +388,10 @@ def statements_chart(statements: pd.DataFrame, width: int = 44) -> alt.LayerChar
                alt.Tooltip("date:T", title="Said on", format="%-d %b %Y"),
                alt.Tooltip("note:N", title="Note"), alt.Tooltip("source_label:N", title="Source")]
     base = alt.Chart(p).transform_filter(show)
-    quotes = base.mark_text(align="left", baseline="top", lineBreak="\n", fontSize=13, lineHeight=17).encode(
+    quotes = base.mark_text(align="left", baseline="top", lineBreak="\n", fontSize=13, lineHeight=18).encode(
         x=x, y=alt.Y("line:Q", scale=y_scale, axis=None), text="text:N", tooltip=tooltip, href="source_url:N")
-    attributions = base.mark_text(align="left", baseline="top", fontSize=12, fontStyle="italic", dy=3).encode(
+    attributions = base.mark_text(align="left", baseline="top", fontSize=12, fontStyle="italic", dy=3,
+                                  lineBreak="\n", lineHeight=18).encode(
         x=x, y=alt.Y("attr_line:Q", scale=y_scale, axis=None), text="attribution:N", tooltip=tooltip,
         href="source_url:N")
     heads = pd.DataFrame({"col": [0.0, 1.0], "line": [0, 0], "side": ["US", "China"],
@@ -400,7 +406,7 @@ def statements_chart(statements: pd.DataFrame, width: int = 44) -> alt.LayerChar
         align="left", baseline="top", fontSize=15, fontWeight="bold").encode(
         x=x, y=alt.Y("line:Q", scale=y_scale, axis=None), text="title:N")
     return alt.layer(title, header, quotes, attributions).add_params(step).properties(
-        width=WIDTH, height=int((n_rows + 2) * 19),
+        width=WIDTH, height=int((n_rows + 2) * 18),
         description=(
             f"Two columns of text: what Washington said (left) and what Beijing said (right) about the same event, "
             f"for {len(ev)} events from {ev['first_date'].min():%B %Y} to {ev['first_date'].max():%B %Y}; "
