@@ -307,7 +307,7 @@ def timeline_chart(contacts: pd.DataFrame) -> alt.LayerChart:
         x="mid_date:T", y=alt.value(0), text="short_label:N")
     dots = alt.Chart(t).transform_filter(in_period).transform_filter(in_kind).mark_point(
         filled=True, size=110, opacity=0.9).encode(
-        x=x, y=alt.Y("kind:N", title=None, sort=kinds, scale=alt.Scale(domain=kinds, paddingOuter=1.2)),
+        x=x, y=alt.Y("kind:N", title=None, sort=kinds, scale=alt.Scale(domain=kinds, padding=1.3)),
         color=color, shape=alt.Shape("level_label:N", title="Level", legend=alt.Legend(orient="bottom")),
         tooltip=tooltip, href="source_url:N")
     first, last = t["start_date"].min(), t["start_date"].max()
