@@ -37,9 +37,9 @@ SIDE_NAMES = {"US": "Washington", "China": "Beijing"}
 KIND_ORDER = ("call", "meeting", "summit", "visit", "envoy", "ministerial")
 ALL = "All"
 PERIODS = {  # label: (first year, last year); the 2025 row includes the transition call of 17 Jan 2025
-    "2017-2020: first Trump term": (2017, 2020),
-    "2021-2024: Biden years (Sullivan-Wang examples only)": (2021, 2024),
-    "2025-2026: second Trump term": (2025, 2026),
+    "2017-2020 (first term)": (2017, 2020),
+    "2021-2024 (Biden)": (2021, 2024),
+    "2025-2026 (second term)": (2025, 2026),
 }
 
 
@@ -72,12 +72,14 @@ def channel_nodes(channels: pd.DataFrame) -> pd.DataFrame:
     return nodes[["node_id", "side", "name", "level", "n_channels"]].reset_index(drop=True)
 
 
-def layout_nodes(nodes: pd.DataFrame, x_us: float = 0.0, x_china: float = 1.0, spread: float = 0.4) -> pd.DataFrame:
+def layout_nodes(nodes: pd.DataFrame, x_us: float = 0.0, x_china: float = 1.0, spread: float = 0.4,
+                 label_width: int = 17) -> pd.DataFrame:
     """A fixed layered layout: US actors in one column, Chinese in the other, one row per level.
 
     ``y`` is the level's index in :data:`LEVELS` (0 = leader at the top); ``k`` actors sharing a
     side and level are spaced evenly over ``spread`` around that row, in their order in ``nodes``.
-    Returns ``nodes`` with ``x``, ``y`` and ``label_align`` (labels point away from the middle).
+    Returns ``nodes`` with ``x``, ``y``, ``label_align`` (labels point away from the middle) and
+    ``label`` (the name wrapped at ``label_width`` characters, so the map fits a phone).
     """
     unknown = set(nodes["level"]) - set(LEVELS)
     if unknown:
@@ -92,6 +94,7 @@ def layout_nodes(nodes: pd.DataFrame, x_us: float = 0.0, x_china: float = 1.0, s
         offsets = [0.0] if k == 1 else [-spread / 2 + spread * i / (k - 1) for i in range(k)]
         out.loc[grp.index, "y"] = [LEVELS.index(level) + o for o in offsets]
     out["label_align"] = out["side"].map({"US": "right", "China": "left"})
+    out["label"] = ["\n".join(wrap(n, label_width)) for n in out["name"]]
     return out
 
 
@@ -127,14 +130,14 @@ def channel_map_chart(channels: pd.DataFrame) -> alt.LayerChart:
     y_scale = alt.Scale(domain=[-0.75, len(LEVELS) - 0.5], reverse=True)
     x = alt.X("x:Q", scale=x_scale, axis=None)
     y = alt.Y("y:Q", scale=y_scale, axis=None)
-    status_color = alt.Color("status:N", title="Status in April 2025 (click one to highlight it)",
+    status_color = alt.Color("status:N", title="Status in April 2025 (click to highlight)",
                              scale=alt.Scale(domain=list(STATUSES), range=[STATUS_COLORS[s] for s in STATUSES]),
                              legend=alt.Legend(orient="top", symbolType="stroke", symbolStrokeWidth=3,
-                                                titleLimit=500))
+                                                titleLimit=500, columns=2))
     dash = alt.StrokeDash("level_label:N", title="Level of the channel",
                           scale=alt.Scale(domain=[LEVEL_LABELS[lv] for lv in LEVELS],
                                           range=[LEVEL_DASH[lv] for lv in LEVELS]),
-                          legend=alt.Legend(orient="bottom", symbolStrokeWidth=2.5, labelLimit=300, columns=2))
+                          legend=alt.Legend(orient="bottom", symbolStrokeWidth=2.5, labelLimit=300, columns=1))
     tooltip = [
         alt.Tooltip("channel_id:N", title="Channel"),
         alt.Tooltip("status:N", title="Status, April 2025"),
@@ -154,13 +157,15 @@ def channel_map_chart(channels: pd.DataFrame) -> alt.LayerChart:
     points = alt.Chart(nodes).mark_point(filled=True, size=160, opacity=1).encode(
         x=x, y=y, color=side_color, tooltip=node_tooltip)
     label_us = alt.Chart(nodes).transform_filter("datum.side == 'US'").mark_text(
-        align="right", dx=-10, fontSize=12).encode(x=x, y=y, text="name:N", tooltip=node_tooltip)
+        align="right", dx=-10, fontSize=11, lineBreak="\n", lineHeight=13).encode(
+        x=x, y=y, text="label:N", tooltip=node_tooltip)
     label_cn = alt.Chart(nodes).transform_filter("datum.side == 'China'").mark_text(
-        align="left", dx=10, fontSize=12).encode(x=x, y=y, text="name:N", tooltip=node_tooltip)
+        align="left", dx=10, fontSize=11, lineBreak="\n", lineHeight=13).encode(
+        x=x, y=y, text="label:N", tooltip=node_tooltip)
     heads = pd.DataFrame({"x": [0.0, 1.0], "y": [-0.6, -0.6], "text": ["Washington", "Beijing"],
                           "side": ["US", "China"]})
-    header = alt.Chart(heads).mark_text(fontSize=14, fontWeight="bold").encode(
-        x=x, y=y, text="text:N", color=side_color)
+    # Headers keep the page's text colour: the side colours are for marks (3:1), not text (4.5:1).
+    header = alt.Chart(heads).mark_text(fontSize=14, fontWeight="bold").encode(x=x, y=y, text="text:N")
     rows = pd.DataFrame({"x": [0.5] * len(LEVELS), "y": [i - 0.42 for i in range(len(LEVELS))],
                          "text": [LEVEL_LABELS[lv] for lv in LEVELS]})
     row_labels = alt.Chart(rows).mark_text(fontSize=11, fontStyle="italic", color="#6b6b6b").encode(
@@ -287,7 +292,7 @@ def timeline_chart(contacts: pd.DataFrame) -> alt.LayerChart:
     # No fixed format: Vega's multi-scale time format shows years on the full range, months when filtered.
     x = alt.X("start_date:T", title=None, axis=alt.Axis(labelAngle=0, tickCount=8))
     color = alt.Color("kind:N", title="Kind", scale=alt.Scale(domain=kinds, range=[KIND_COLORS[k] for k in kinds]),
-                      legend=alt.Legend(orient="top"))
+                      legend=alt.Legend(orient="top", columns=3))
     tooltip = [
         alt.Tooltip("date_label:N", title="Date"),
         alt.Tooltip("kind:N", title="Kind"),
@@ -345,7 +350,7 @@ def wrap(text: str, width: int = 44) -> list[str]:
     return textwrap.wrap(text, width=width, break_long_words=False) or [""]
 
 
-def statement_panels(statements: pd.DataFrame, width: int = 40) -> pd.DataFrame:
+def statement_panels(statements: pd.DataFrame, width: int = 26) -> pd.DataFrame:
     """Text blocks for the side-by-side chart: one row per statement, its quote wrapped into lines.
 
     ``line`` is the block's first line within its side's column (line 0 is the column header), so
@@ -369,7 +374,7 @@ def statement_panels(statements: pd.DataFrame, width: int = 40) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def statements_chart(statements: pd.DataFrame, width: int = 40) -> alt.LayerChart:
+def statements_chart(statements: pd.DataFrame, width: int = 26) -> alt.LayerChart:
     """Washington's and Beijing's words on the same event, side by side.
 
     A select control (Vega param ``event_step``) steps through the events in date order; the
@@ -383,30 +388,28 @@ def statements_chart(statements: pd.DataFrame, width: int = 40) -> alt.LayerChar
         labels=[f"{i}. {lab}" for i, lab in zip(ev["event_index"], ev["event_label"])], name="Event: "))
     show = "datum.event_index == event_step"
     x = alt.X("col:Q", scale=alt.Scale(domain=[0, 2]), axis=None)
-    y_scale = alt.Scale(domain=[-1.6, n_rows], reverse=True)
+    y_scale = alt.Scale(domain=[-2.7, n_rows], reverse=True)
     tooltip = [alt.Tooltip("speaker:N", title="Speaker"), alt.Tooltip("role:N", title="Role"),
                alt.Tooltip("date:T", title="Said on", format="%-d %b %Y"),
                alt.Tooltip("note:N", title="Note"), alt.Tooltip("source_label:N", title="Source")]
     base = alt.Chart(p).transform_filter(show)
-    quotes = base.mark_text(align="left", baseline="top", lineBreak="\n", fontSize=13, lineHeight=18).encode(
+    quotes = base.mark_text(align="left", baseline="top", lineBreak="\n", fontSize=12, lineHeight=18).encode(
         x=x, y=alt.Y("line:Q", scale=y_scale, axis=None), text="text:N", tooltip=tooltip, href="source_url:N")
-    attributions = base.mark_text(align="left", baseline="top", fontSize=12, fontStyle="italic", dy=3,
+    attributions = base.mark_text(align="left", baseline="top", fontSize=11, fontStyle="italic", dy=3,
                                   lineBreak="\n", lineHeight=18).encode(
         x=x, y=alt.Y("attr_line:Q", scale=y_scale, axis=None), text="attribution:N", tooltip=tooltip,
         href="source_url:N")
     heads = pd.DataFrame({"col": [0.0, 1.0], "line": [0, 0], "side": ["US", "China"],
                           "text": ["What Washington said", "What Beijing said"]})
-    side_color = alt.Color("side:N", scale=alt.Scale(domain=list(SIDE_COLORS), range=list(SIDE_COLORS.values())),
-                           legend=None)
     header = alt.Chart(heads).mark_text(align="left", baseline="top", fontSize=14, fontWeight="bold").encode(
-        x=x, y=alt.Y("line:Q", scale=y_scale, axis=None), text="text:N", color=side_color)
-    titles = ev.assign(col=0.0, line=-1.5, title=[f"{lab} ({d:%-d %B %Y})" for lab, d in
-                                                  zip(ev["event_label"], ev["first_date"])])
+        x=x, y=alt.Y("line:Q", scale=y_scale, axis=None), text="text:N")
+    titles = ev.assign(col=0.0, line=-2.6, title=["\n".join(wrap(f"{lab} ({d:%-d %B %Y})", 2 * width))
+                                                  for lab, d in zip(ev["event_label"], ev["first_date"])])
     title = alt.Chart(titles).transform_filter(show).mark_text(
-        align="left", baseline="top", fontSize=15, fontWeight="bold").encode(
+        align="left", baseline="top", fontSize=14, fontWeight="bold", lineBreak="\n", lineHeight=18).encode(
         x=x, y=alt.Y("line:Q", scale=y_scale, axis=None), text="title:N")
     return alt.layer(title, header, quotes, attributions).add_params(step).properties(
-        width=WIDTH, height=int((n_rows + 2) * 18),
+        width=WIDTH, height=int((n_rows + 2.7) * 18),
         description=(
             f"Two columns of text: what Washington said (left) and what Beijing said (right) about the same event, "
             f"for {len(ev)} events from {ev['first_date'].min():%B %Y} to {ev['first_date'].max():%B %Y}; "
