@@ -216,3 +216,24 @@ def calculator_chart(g: pd.DataFrame, flows: pd.DataFrame, year: int = BASE_YEAR
                      "chosen additional tariff (coloured bar) and the tariff revenue (thin gold bar). Two "
                      "sliders set the tariff rate and the import demand elasticity; pass-through is complete."),
     )
+
+
+def widget(flows: pd.DataFrame, rate: float = 145, elasticity: float = 1.3, pass_through: float = 1.0):
+    """Live calculator for local notebooks: any inputs; a bad input shows a message, not a traceback."""
+    import html
+
+    import ipywidgets as w
+
+    from .widgets import live_form
+
+    controls = {
+        "rate": w.FloatText(value=rate, description="Tariff (%)"),
+        "elasticity": w.FloatText(value=elasticity, description="Elasticity"),
+        "pass_through": w.FloatSlider(value=pass_through, min=0, max=1, step=0.05, description="Pass-through"),
+    }
+
+    def render(v: dict) -> str:
+        text = describe(calculate(v["rate"], v["elasticity"], v["pass_through"], flows))
+        return f"<pre>{html.escape(text)}</pre>"
+
+    return live_form(controls, render, what="Cannot calculate")

@@ -21,6 +21,7 @@ import pandas as pd
 
 from . import data
 from .theme import KIND_COLORS, SIDE_COLORS, WIDTH
+from .fmt import day as _day
 
 LEVELS = ("leader", "minister", "working", "intermediary")
 LEVEL_LABELS = {
@@ -43,8 +44,6 @@ PERIODS = {  # label: (first year, last year); the 2025 row includes the transit
 }
 
 
-def _day(ts) -> str:
-    return f"{pd.Timestamp(ts):%-d %B %Y}"
 
 
 # --------------------------------------------------------------------------------------------

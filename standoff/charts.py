@@ -23,7 +23,8 @@ SHOW_HEADLINE = "Headline rate (statutory)"
 SHOW_AVERAGE = "Average (PIIE, trade-weighted)"
 
 
-def _side_color(field: str = "side_label:N", title: str | None = None) -> alt.Color:
+def side_color(field: str = "side_label:N", title: str | None = None) -> alt.Color:
+    """Colour by side (US / China) with the book's side colours and an untruncated legend."""
     return alt.Color(field, title=title,
                      scale=alt.Scale(domain=list(SIDE_LABELS.values()), range=list(SIDE_COLORS.values())),
                      legend=alt.Legend(orient="top", direction="vertical", labelLimit=0))
@@ -69,7 +70,7 @@ def escalation_chart(actions: pd.DataFrame, averages: pd.DataFrame,
     not_avg = f"show != '{SHOW_AVERAGE}'"
     not_head = f"show != '{SHOW_HEADLINE}'"
     base = alt.Chart(steps).transform_filter(not_avg)
-    line = base.mark_line(interpolate="step-after", strokeWidth=2.5).encode(x=x, y=y, color=_side_color(title=None),
+    line = base.mark_line(interpolate="step-after", strokeWidth=2.5).encode(x=x, y=y, color=side_color(title=None),
                                                                             detail="actor:N")
     step_tooltip = [
         alt.Tooltip("side_label:N", title="Side"),
@@ -80,7 +81,7 @@ def escalation_chart(actions: pd.DataFrame, averages: pd.DataFrame,
         alt.Tooltip("source_label:N", title="Source"),
     ]
     points = base.transform_filter("datum.change_pp != 0").mark_point(filled=True, size=70).encode(
-        x=x, y=y, color=_side_color(title=None), tooltip=step_tooltip, href="source_url:N")
+        x=x, y=y, color=side_color(title=None), tooltip=step_tooltip, href="source_url:N")
     avg_y = alt.Y("avg_tariff_pct:Q", title="Additional tariff (%)")
     avg_tooltip = [
         alt.Tooltip("side_label:N", title="Side"),
@@ -92,7 +93,7 @@ def escalation_chart(actions: pd.DataFrame, averages: pd.DataFrame,
     ]
     averages_layer = alt.Chart(avg).transform_filter(not_head).mark_point(
         shape="diamond", filled=False, size=150, strokeWidth=2.5).encode(
-        x=x, y=avg_y, color=_side_color(title=None), tooltip=avg_tooltip, href="source_url:N")
+        x=x, y=avg_y, color=side_color(title=None), tooltip=avg_tooltip, href="source_url:N")
     return alt.layer(line, points, averages_layer).add_params(show).properties(
         width=WIDTH, height=320,
         description=(
@@ -138,7 +139,7 @@ def averages_chart(averages: pd.DataFrame) -> alt.LayerChart:
     pick = alt.selection_point(name="side_pick", fields=["side_label"], bind="legend")
     x = alt.X("as_of:T", title=None, axis=alt.Axis(format="%Y", tickCount=8, labelAngle=0))
     y = alt.Y("avg_tariff_pct:Q", title="Average tariff (%)")
-    color = _side_color(title=None)
+    color = side_color(title=None)
     fade = alt.condition(pick, alt.value(1), alt.value(0.2))
     line = alt.Chart(line_data).mark_line(strokeWidth=2).encode(x=x, y=y, color=color, opacity=fade)
     pts = alt.Chart(avg).mark_point(filled=True, size=60).encode(

@@ -14,8 +14,9 @@ import altair as alt
 import pandas as pd
 
 from . import data, tariffs
-from .charts import SIDE_LABELS
+from .charts import SIDE_LABELS, side_color
 from .theme import KIND_COLORS, SIDE_COLORS, WIDTH
+from .fmt import day as _day, day_short as _short_day, iso as _iso, num as _num
 
 # --------------------------------------------------------------------------------------------
 # Shared helpers
@@ -66,28 +67,14 @@ CATEGORY_LABELS = {
 CATEGORIES = ("manufactured_goods", "agriculture", "energy", "services")
 
 
-def _day(ts) -> str:
-    return pd.Timestamp(ts).strftime("%-d %B %Y")
 
 
-def _short_day(ts) -> str:
-    return pd.Timestamp(ts).strftime("%-d %b %Y")
 
 
-def _iso(ts) -> str:
-    return pd.Timestamp(ts).strftime("%Y-%m-%d")
 
 
-def _num(x: float) -> float | int:
-    """A tidy Python number: ints stay ints, floats are rounded to one decimal (no FP noise)."""
-    x = round(float(x), 1)
-    return int(x) if x == int(x) else x
 
 
-def _side_color(title: str | None = None) -> alt.Color:
-    return alt.Color("side_label:N", title=title,
-                     scale=alt.Scale(domain=list(SIDE_LABELS.values()), range=list(SIDE_COLORS.values())),
-                     legend=alt.Legend(orient="top", direction="vertical", labelLimit=0))
 
 
 def _sourced(df: pd.DataFrame) -> pd.DataFrame:
@@ -188,7 +175,7 @@ def rounds_chart(actions: pd.DataFrame, contacts: pd.DataFrame) -> alt.LayerChar
     size = alt.Size("trade_covered_bn:Q", title="Trade covered (USD bn)",
                     scale=alt.Scale(domain=[0, 250], range=[30, 900]),
                     legend=alt.Legend(orient="top", values=[16, 60, 200], labelLimit=0))
-    color = _side_color()
+    color = side_color()
     fill = alt.condition("datum.applied", color, alt.value("transparent"))
     base = alt.Chart(rounds).transform_filter(keep)
     sized = base.transform_filter("isValid(datum.trade_covered_bn)").mark_point(strokeWidth=2, opacity=0.85).encode(
@@ -244,14 +231,14 @@ def first_term_averages_chart(averages: pd.DataFrame) -> alt.LayerChart:
                alt.Tooltip("avg_tariff_pct:Q", title="Average tariff (%)", format=".1f"),
                alt.Tooltip("kind_label:N", title="Kind"), alt.Tooltip("snapshot:N", title="PIIE snapshot"),
                alt.Tooltip("note:N", title="Note"), alt.Tooltip("source_label:N", title="Source")]
-    line = alt.Chart(a[a["on_line"]]).mark_line(strokeWidth=2).encode(x=x, y=y, color=_side_color())
+    line = alt.Chart(a[a["on_line"]]).mark_line(strokeWidth=2).encode(x=x, y=y, color=side_color())
     actual = alt.Chart(a[a["kind"] == "actual"]).mark_point(filled=True, size=70).encode(
-        x=x, y=y, color=_side_color(), tooltip=tooltip, href="source_url:N")
+        x=x, y=y, color=side_color(), tooltip=tooltip, href="source_url:N")
     planned = alt.Chart(a[a["kind"] == "planned"]).transform_filter("show_plans").mark_point(
         shape="diamond", filled=False, size=140, strokeWidth=2).encode(
-        x=x, y=y, color=_side_color(), tooltip=tooltip, href="source_url:N")
+        x=x, y=y, color=side_color(), tooltip=tooltip, href="source_url:N")
     planned_text = alt.Chart(a[a["kind"] == "planned"]).transform_filter("show_plans").mark_text(
-        align="left", dx=9, fontSize=10).encode(x=x, y=y, color=_side_color(), text=alt.value("plan"))
+        align="left", dx=9, fontSize=10).encode(x=x, y=y, color=side_color(), text=alt.value("plan"))
     return alt.layer(line, actual, planned, planned_text).add_params(plans).properties(
         width=WIDTH, height=300,
         description=("Line chart of PIIE's trade-weighted average tariffs, 2018 to February 2020: the US on goods "
@@ -665,9 +652,9 @@ def after_chart(actions: pd.DataFrame, contacts: pd.DataFrame, events: pd.DataFr
     x = alt.X("date:T", title=None, scale=alt.Scale(domain=domain), axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=8))
     y = alt.Y("rate_pct:Q", title="Headline additional tariff (%)", scale=alt.Scale(domain=[0, 150]))
     base = alt.Chart(steps).transform_filter(keep)
-    line = base.mark_line(interpolate="step-after", strokeWidth=2.5).encode(x=x, y=y, color=_side_color(), detail="actor:N")
+    line = base.mark_line(interpolate="step-after", strokeWidth=2.5).encode(x=x, y=y, color=side_color(), detail="actor:N")
     pts = base.transform_filter("datum.change_pp != 0").mark_point(filled=True, size=60).encode(
-        x=x, y=y, color=_side_color(), href="source_url:N",
+        x=x, y=y, color=side_color(), href="source_url:N",
         tooltip=[alt.Tooltip("side_label:N", title="Side"), alt.Tooltip("date_label:N", title="Effective"),
                  alt.Tooltip("rate_pct:Q", title="Headline rate (%)", format=".0f"),
                  alt.Tooltip("change_pp:Q", title="Change (points)", format="+.0f"),

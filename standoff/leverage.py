@@ -15,6 +15,7 @@ import pandas as pd
 
 from . import calculator, data, tariffs
 from .theme import SIDE_COLORS, WIDTH
+from .fmt import day as _day
 
 SOURCE_TIP = alt.Tooltip("source_label:N", title="Source")
 HOLDER_COLORS = {"China": SIDE_COLORS["China"], "Japan": "#8a62b8", "United Kingdom": "#2e8a57"}
@@ -24,8 +25,6 @@ NTM_STATUS_COLORS = {"in force / announced": "#2e8a57", "suspended or lifted": "
                      "reported or preliminary": "#7a7a7a"}
 
 
-def _day(ts) -> str:
-    return pd.Timestamp(ts).strftime("%-d %B %Y")
 
 
 def _color(field: str, mapping: dict, title=None, legend=True) -> alt.Color:

@@ -11,6 +11,8 @@ import pandas as pd
 
 from . import data, games, tariffs
 from .theme import KIND_COLORS, SIDE_COLORS, WIDTH
+from .widgets import live_form
+from .fmt import day as _day
 
 # ---- model defaults (assumptions, stated in the chapter; the reader can change them) ----------
 TRADE_YEAR = 2024            # the last full year of trade before the standoff (trade_flows)
@@ -33,8 +35,6 @@ OUTCOME_COLORS = {"US prevails (China concedes)": SIDE_COLORS["US"],
                   "Both concede": KIND_COLORS["envoy"]}
 
 
-def _day(ts) -> str:
-    return pd.Timestamp(ts).strftime("%-d %B %Y")
 
 
 def _source(source_id: str) -> tuple[str, str]:
@@ -369,15 +369,9 @@ def quote(statements: pd.DataFrame, statement_id: str) -> dict:
 
 # ---- live widgets (local notebooks only; the site shows the Vega twins) ---------------------
 
-def _error_html(err: Exception) -> str:
-    import html as _html
-    return f"<p style='color:#c8553d'><b>Cannot solve:</b> {_html.escape(str(err))}</p>"
-
-
 def chicken_widget():
     """ipywidgets front end: type any payoffs; the chicken game is solved live."""
     import ipywidgets as w
-    from IPython.display import HTML, display
 
     d = CHICKEN_DEFAULT
     boxes = {
@@ -388,36 +382,21 @@ def chicken_widget():
         "c_cn": w.FloatText(value=d["c"], description="China collision cost"),
         "f_cn": w.FloatText(value=d["fc"], description="China face cost"),
     }
-    for b in boxes.values():
-        b.style = {"description_width": "initial"}
-    out = w.Output()
 
-    def redraw(*_):
-        out.clear_output()
-        with out:
-            try:
-                r = games.chicken(**{k: b.value for k, b in boxes.items()})
-            except ValueError as err:
-                display(HTML(_error_html(err)))
-                return
-            t = games.chicken_table(r)
-            t["probability"] = (100 * t["probability"]).round(1)
-            display(HTML(f"<p><b>{r.reading}</b>: the US holds with probability {r.p_us_hold:.0%}, "
-                         f"China with {r.p_china_hold:.0%}. Pure equilibria: "
-                         f"{'; '.join(games.describe(c) for c in r.pure) or 'none'}.</p>"
-                         + t.to_html(index=False)))
+    def render(values: dict) -> str:
+        r = games.chicken(**values)
+        t = games.chicken_table(r)
+        t["probability"] = (100 * t["probability"]).round(1)
+        return (f"<p><b>{r.reading}</b>: the US holds with probability {r.p_us_hold:.0%}, "
+                f"China with {r.p_china_hold:.0%}. Pure equilibria: "
+                f"{'; '.join(games.describe(c) for c in r.pure) or 'none'}.</p>" + t.to_html(index=False))
 
-    for b in boxes.values():
-        b.observe(redraw, names="value")
-    redraw()
-    return w.VBox([w.HBox([boxes["v_us"], boxes["c_us"], boxes["f_us"]]),
-                   w.HBox([boxes["v_cn"], boxes["c_cn"], boxes["f_cn"]]), out])
+    return live_form(boxes, render, rows=[["v_us", "c_us", "f_us"], ["v_cn", "c_cn", "f_cn"]], what="Cannot solve")
 
 
 def attrition_widget(flows: pd.DataFrame, actions: pd.DataFrame, contacts: pd.DataFrame):
     """ipywidgets front end for the war of attrition, starting from the data defaults."""
     import ipywidgets as w
-    from IPython.display import HTML, display
 
     exp = games.weekly_exposure(flows, TRADE_YEAR)
     observed = standoff_timeline(actions, contacts)["weeks_to_talks"]
@@ -427,25 +406,12 @@ def attrition_widget(flows: pd.DataFrame, actions: pd.DataFrame, contacts: pd.Da
         "cost_china": w.FloatText(value=round(exp["China"], 2), description="China's cost (USD bn/week)"),
         "prize_china": w.FloatText(value=DEFAULT_PRIZE, description="China's prize (USD bn)"),
     }
-    for b in boxes.values():
-        b.style = {"description_width": "initial"}
-    out = w.Output()
 
-    def redraw(*_):
-        out.clear_output()
-        with out:
-            try:
-                r = games.attrition(**{k: b.value for k, b in boxes.items()})
-            except ValueError as err:
-                display(HTML(_error_html(err)))
-                return
-            display(HTML(
-                f"<p>The US concedes at {r.hazard_us:.1%} a week, China at {r.hazard_china:.1%}. Expected duration "
+    def render(values: dict) -> str:
+        r = games.attrition(**values)
+        return (f"<p>The US concedes at {r.hazard_us:.1%} a week, China at {r.hazard_china:.1%}. Expected duration "
                 f"{r.expected_weeks:.1f} weeks (median {r.median_weeks:.1f}); chance the US concedes first "
-                f"{r.p_us_first:.0%}. From both peaks to the Geneva talks took {observed:.1f} weeks.</p>"))
+                f"{r.p_us_first:.0%}. From both peaks to the Geneva talks took {observed:.1f} weeks.</p>")
 
-    for b in boxes.values():
-        b.observe(redraw, names="value")
-    redraw()
-    return w.VBox([w.HBox([boxes["cost_us"], boxes["prize_us"]]),
-                   w.HBox([boxes["cost_china"], boxes["prize_china"]]), out])
+    return live_form(boxes, render, rows=[["cost_us", "prize_us"], ["cost_china", "prize_china"]],
+                     what="Cannot solve")

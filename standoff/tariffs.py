@@ -10,6 +10,7 @@ in ``tariff_averages`` are the measure that includes them.
 from __future__ import annotations
 
 import pandas as pd
+from .fmt import day as _day
 
 SIDES = ("US", "China")
 
@@ -98,8 +99,6 @@ def peak(actions: pd.DataFrame, side: str) -> pd.Series:
     return s.loc[s["rate_pct"].idxmax()]
 
 
-def _day(ts) -> str:
-    return pd.Timestamp(ts).strftime("%-d %B %Y")
 
 
 def escalation_facts(actions: pd.DataFrame, averages: pd.DataFrame) -> dict:

@@ -4,6 +4,7 @@ import math
 
 import pytest
 
+from standoff.widgets import error_html
 from standoff import games
 from standoff.games import CONCEDE, HOLD
 
@@ -201,4 +202,18 @@ def test_widgets_show_bad_input_as_a_message_not_a_traceback():
     w.children[0].children[0].value = -3          # US value: would raise ValueError inside games
     w = sc.attrition_widget(data.load("trade_flows"), data.load("tariff_actions"), data.load("contacts"))
     w.children[0].children[1].value = 0           # US prize of zero
-    assert "greater than zero" in sc._error_html(ValueError("US prize must be greater than zero, got 0"))
+    assert "greater than zero" in error_html(ValueError("US prize must be greater than zero, got 0"))
+
+
+def test_live_forms_show_bad_input_as_a_message():
+    from standoff import calculator, data
+    from standoff import strategy_charts as sc
+
+    calc = calculator.widget(data.load("trade_flows"))
+    assert "<pre>" in calc.children[-1].value
+    calc.children[1].value = -5  # elasticity
+    assert "Cannot calculate" in calc.children[-1].value and "Traceback" not in calc.children[-1].value
+    chick = sc.chicken_widget()
+    row = chick.children[0]
+    row.children[0].value = -1  # US value
+    assert "Cannot solve" in chick.children[-1].value
