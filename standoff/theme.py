@@ -8,7 +8,12 @@ switch happens in the browser after the chart is drawn.
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 import altair as alt
+from altair.utils.display import HTMLRenderer
+from altair.utils.mimebundle import spec_to_mimebundle
 
 # Relative luminance of each colour lies between 0.13 and 0.30, which keeps >= 3:1 contrast
 # against white and against the dark theme's near-black background.
@@ -43,9 +48,34 @@ def _theme() -> alt.theme.ThemeConfig:
 alt.theme.register("standoff", enable=False)(_theme)
 
 
+class StableHTMLRenderer(HTMLRenderer):
+    """Altair's HTML renderer with a div id derived from the chart, not a random uuid4.
+
+    The same notebook then gives byte-identical outputs on every run, so nbval compares the
+    real output and two builds of one commit give identical HTML. A chart shown twice in one
+    kernel gets a different id the second time (a per-kernel count of that spec).
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._shown: dict[str, int] = {}
+
+    def __call__(self, spec: dict, **metadata) -> dict:
+        key = hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()
+        n = self._shown[key] = self._shown.get(key, 0) + 1
+        div = "altair-viz-" + hashlib.sha256(f"{key}:{n}".encode()).hexdigest()[:32]
+        kwargs = {**self.kwargs, **metadata, "output_div": div}
+        return spec_to_mimebundle(spec, format="html", **kwargs)
+
+
+alt.renderers.register("standoff", StableHTMLRenderer(
+    mode="vega-lite", template="universal", vega_version=alt.VEGA_VERSION,
+    vegaembed_version=alt.VEGAEMBED_VERSION, vegalite_version=alt.VEGALITE_VERSION))
+
+
 def setup() -> None:
-    """Apply the book's chart theme and embed options (call once per notebook)."""
+    """Apply the book's chart theme, renderer and embed options (call once per notebook)."""
     alt.theme.enable("standoff")
     # The "..." actions menu has no accessible name (axe: summary-name) and offers editors
     # that need the internet; the book links each chart to its data instead.
-    alt.renderers.set_embed_options(actions=False)
+    alt.renderers.enable("standoff", embed_options={"actions": False})
