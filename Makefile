@@ -39,7 +39,7 @@ chromium:
 
 test: $(STAMP) chromium
 	$(PY) -m pytest tests intro.ipynb chapters appendix \
-	  --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+	  --nbval --nbval-current-env
 
 bench: $(STAMP) chromium
 	$(PY) scripts/bench.py

@@ -26,7 +26,9 @@ def toc_notebooks() -> list[Path]:
 
 def run(path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(nb, timeout=120, kernel_name="python3", store_widget_state=False,
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    nb.metadata.pop("widgets", None)  # live widgets are for a running kernel; saved state only churns
     # no execution counts or timing metadata: keeps diffs small and outputs reproducible
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
