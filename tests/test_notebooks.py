@@ -38,8 +38,10 @@ def test_chart_ids_are_stable_across_kernels_and_unique_within_one():
 
     spec = alt.Chart(alt.Data(values=[{"a": 1}])).mark_point().encode(x="a:Q").to_dict()
     ids = lambda bundle: re.findall(r"altair-viz-[0-9a-f]{32}", bundle["text/html"])  # noqa: E731
-    first, second = StableHTMLRenderer(mode="vega-lite", template="universal"), StableHTMLRenderer(
-        mode="vega-lite", template="universal")
+    versions = {"vega_version": alt.VEGA_VERSION, "vegalite_version": alt.VEGALITE_VERSION,
+                "vegaembed_version": alt.VEGAEMBED_VERSION}
+    first = StableHTMLRenderer(mode="vega-lite", template="universal", **versions)
+    second = StableHTMLRenderer(mode="vega-lite", template="universal", **versions)
     a = ids(first(spec))
     assert a and a == ids(second(spec))  # a new kernel renders the same id
     assert ids(first(spec))[0] != a[0]  # the same chart shown again gets its own div
