@@ -215,3 +215,33 @@ def test_chart_text_contrast(browser, server, rel, mode):
         assert low == [], f"{rel} ({mode}): low-contrast chart text {low[:5]}"
     finally:
         ctx.close()
+
+
+@pytest.mark.parametrize("rel", [p for p in PAGES if p.startswith("chapters/")])
+def test_print_gives_vector_charts_without_navigation(browser, server, rel, tmp_path):
+    """Printing a chapter: navigation hidden, every chart's text in the PDF as text (vector, not a bitmap)."""
+    import io
+
+    pypdf = pytest.importorskip("pypdf")
+    ctx, page, _ = _open(browser, f"{server}/{rel}")
+    try:
+        page.emulate_media(media="print")
+        page.wait_for_timeout(300)
+        hidden = page.evaluate("""() => ['.bd-sidebar-primary', '.bd-header-article', '.prev-next-area']
+            .map(s => document.querySelector(s)).filter(Boolean).every(e => getComputedStyle(e).display === 'none')""")
+        assert hidden, f"{rel}: navigation is still shown when printing"
+        # one distinctive text per chart: its longest axis or legend title
+        titles = page.evaluate("""() => Array.from(document.querySelectorAll("[id^='altair-viz-'] svg.marks"))
+            .map(svg => Array.from(svg.querySelectorAll('text')).map(t => t.textContent.trim())
+                 .filter(t => t.length > 6).sort((a, b) => b.length - a.length)[0]).filter(Boolean)""")
+        pdf = page.pdf(format="A4", print_background=False)
+        text = " ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+        # compare letters and digits only: PDF text has other quotes and line breaks than SVG tspans
+        import unicodedata
+
+        norm = lambda x: "".join(ch for ch in unicodedata.normalize("NFKC", x).lower() if ch.isalnum())  # noqa: E731
+        flat = norm(text)
+        missing = [t for t in titles if norm(t) not in flat]
+        assert titles and not missing, f"{rel}: chart text missing from the printed PDF: {missing[:3]}"
+    finally:
+        ctx.close()
