@@ -43,9 +43,13 @@ def copy_repo(dest: Path) -> Path:
     return dest
 
 
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
 def serve(directory: Path):
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(directory))
-    handler.log_message = lambda *a: None
+    handler = functools.partial(_Quiet, directory=str(directory))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     return httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
@@ -99,6 +103,13 @@ def main() -> None:
         book = copy_repo(tmp / "book")
         cold = sh([jb, "build", ".", "-W", "-n", "--keep-going"], book)
         warm = sh([jb, "build", ".", "-W", "-n", "--keep-going"], book)
+        twin = copy_repo(tmp / "twin")
+        sh([jb, "build", ".", "-W", "-n", "--keep-going"], twin)
+        a_html, b_html = book / "_build" / "html", twin / "_build" / "html"
+        pages = sorted(p.relative_to(a_html) for p in a_html.rglob("*.html"))
+        differ = [str(p) for p in pages if not (b_html / p).is_file() or (a_html / p).read_bytes() != (b_html / p).read_bytes()]
+        print(f"reproducible: two cold builds of this commit give {len(pages) - len(differ)} of {len(pages)} HTML pages "
+              f"byte-identical" + (f"; differing: {', '.join(differ[:8])}" if differ else " (no build-time stamps)"))
         sh([jb, "create", str(tmp / "template")], tmp)
         # the template's notebook page needs matplotlib, which the book does not install: build its intro only
         (tmp / "template" / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n- file: markdown\n")

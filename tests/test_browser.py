@@ -245,3 +245,34 @@ def test_print_gives_vector_charts_without_navigation(browser, server, rel, tmp_
         assert titles and not missing, f"{rel}: chart text missing from the printed PDF: {missing[:3]}"
     finally:
         ctx.close()
+
+
+@pytest.mark.parametrize("rel", PAGES)
+def test_vega_controls_work_from_the_keyboard(browser, server, rel):
+    """Each chart's first control: it has a visible label, takes focus, and an arrow key changes the chart."""
+    ctx, page, _ = _open(browser, f"{server}/{rel}")
+    try:
+        embeds = page.locator("[id^='altair-viz-']")
+        for i in range(embeds.count()):
+            controls = embeds.nth(i).locator(".vega-bindings input, .vega-bindings select")
+            if controls.count() == 0:
+                continue
+            el = controls.first
+            if el.get_attribute("type") == "radio":  # arrow keys move from the checked radio to the next
+                el = embeds.nth(i).locator(".vega-bindings input[type=radio]:checked").first
+            label = el.evaluate("e => (e.closest('.vega-bind')?.querySelector('.vega-bind-name')?.textContent || '').trim()")
+            assert label, f"{rel}: chart {i} has a control without a label"
+            svg = embeds.nth(i).locator("svg.marks")
+            before = svg.inner_html()
+            el.focus()
+            assert el.evaluate("e => document.activeElement === e"), f"{rel}: chart {i} control cannot take focus"
+            kind = el.evaluate("e => e.tagName === 'SELECT' ? 'select' : e.type")
+            if kind == "range":
+                is_max = el.evaluate("e => +e.value >= +e.max")
+                page.keyboard.press("ArrowLeft" if is_max else "ArrowRight")
+            else:
+                page.keyboard.press({"select": "ArrowDown", "checkbox": "Space"}.get(kind, "ArrowRight"))
+            page.wait_for_timeout(250)
+            assert svg.inner_html() != before, f"{rel}: chart {i}'s {kind} control did not respond to the keyboard"
+    finally:
+        ctx.close()
