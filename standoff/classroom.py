@@ -317,8 +317,11 @@ def submissions(folder: Path | str) -> list[Path]:
 
 
 def grade_folder(name: str, folder: Path | str, autograder: Path | str | None = None,
-                 master: Path | str | None = None, out: Path | str | None = None) -> Path:
-    """Grade every notebook in ``folder`` for assignment ``name``; writes and returns the gradebook CSV."""
+                 master: Path | str | None = None, out: Path | str | None = None, jobs: int = 1) -> Path:
+    """Grade every notebook in ``folder`` for assignment ``name``; writes and returns the gradebook CSV.
+
+    ``jobs`` otter runs go at once (one kernel each); rows keep the order of the file names.
+    """
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"no such folder: {folder}")
@@ -326,13 +329,18 @@ def grade_folder(name: str, folder: Path | str, autograder: Path | str | None = 
     if autograder is None or not Path(autograder).is_file():
         raise FileNotFoundError(f"no autograder zip for {name!r}: run `make assignments` first")
     qs = questions(json.loads(Path(master or ASSIGNMENTS / f"{name}.ipynb").read_text()))
-    rows = []
-    for nb in submissions(folder):
+
+    def one(nb: Path) -> dict:
         t0 = time.perf_counter()
         row = grade_one(nb, autograder, qs)
         print(f"  {nb.name}: {row['status']}, {row['total']:g} / {row['possible']:g}"
               f"{' (' + row['note'] + ')' if row['note'] else ''}  [{time.perf_counter() - t0:.1f} s]", flush=True)
-        rows.append(row)
+        return row
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:  # each otter run is its own process
+        rows = list(pool.map(one, submissions(folder)))
     return write_gradebook(rows, qs, Path(out) if out else folder / "gradebook.csv")
 
 
@@ -348,6 +356,7 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("name", choices=NAMES)
     g.add_argument("folder")
     g.add_argument("--out", help="gradebook path (default <folder>/gradebook.csv)")
+    g.add_argument("--jobs", type=int, default=2, help="submissions graded at once (default 2)")
     a = ap.parse_args(argv)
     if a.cmd == "build":
         for n in a.names:
@@ -362,7 +371,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"building {a.name} first (no autograder zip yet)", flush=True)
         build(a.name, html=HTML if HTML.is_dir() else None)
     print(f"grading {a.name}: {len(submissions(a.folder))} notebook(s) in {a.folder}", flush=True)
-    path = grade_folder(a.name, a.folder, out=a.out)
+    path = grade_folder(a.name, a.folder, out=a.out, jobs=a.jobs)
     print(f"gradebook: {path}")
     return 0
 
