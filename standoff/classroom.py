@@ -178,6 +178,64 @@ def write_gradebook(rows: list[dict], qs: list[dict], path: Path | str) -> Path:
 
 
 # --------------------------------------------------------------------------------------------
+# For the teacher guide
+# --------------------------------------------------------------------------------------------
+
+ASSIGNMENT_INFO = {  # name: (title, chapters it practises)
+    "standoff": ("Channels and leverage", "Channels; Leverage"),
+    "strategy": ("Chicken and the war of attrition", "The logic of the standoff"),
+    "first_trade_war": ("The first trade war and Phase One", "The first trade war; Phase One"),
+}
+
+
+def assignment_summary(masters: dict[str, dict]) -> "pd.DataFrame":
+    """One row per assignment: title, chapters, number of autograded / hand-graded questions and their points.
+
+    ``masters`` maps an assignment name to its master notebook (parsed JSON).
+    """
+    import pandas as pd
+
+    rows = []
+    for name, nb in masters.items():
+        qs = questions(nb)
+        title, chapters = ASSIGNMENT_INFO.get(name, (name, ""))
+        auto = [q for q in qs if not q["manual"]]
+        manual = [q for q in qs if q["manual"]]
+        rows.append({"name": name, "title": title, "chapters": chapters,
+                     "n_auto": len(auto), "auto_points": _num(sum(q["points"] for q in auto)),
+                     "n_manual": len(manual), "manual_points": _num(sum(q["points"] for q in manual))})
+    return pd.DataFrame(rows)
+
+
+def load_masters(names=NAMES) -> dict[str, dict]:
+    return {n: json.loads((ASSIGNMENTS / f"{n}.ipynb").read_text()) for n in names}
+
+
+def _num(x: float) -> int | float:
+    return int(x) if float(x).is_integer() else float(x)
+
+
+def statement_counts(statements: "pd.DataFrame") -> dict:
+    """Counts of the two-voices table: quotes, events, quotes per side, and events with both sides quoted."""
+    per_event = statements.groupby("event_id")["side"].nunique()
+    sides = statements["side"].value_counts()
+    return {"n_statements": int(len(statements)), "n_events": int(statements["event_id"].nunique()),
+            "n_us": int(sides.get("US", 0)), "n_china": int(sides.get("China", 0)),
+            "n_paired": int((per_event == 2).sum())}
+
+
+def statement_events(statements: "pd.DataFrame") -> "pd.DataFrame":
+    """One row per event of the two-voices table: date, label, quotes by the US and by China, in date order."""
+    import pandas as pd
+
+    g = statements.groupby(["event_id", "event_label"], as_index=False).agg(
+        date=("date", "min"),
+        us=("side", lambda s: int((s == "US").sum())),
+        china=("side", lambda s: int((s == "China").sum())))
+    return g.sort_values(["date", "event_id"]).reset_index(drop=True)[["date", "event_id", "event_label", "us", "china"]]
+
+
+# --------------------------------------------------------------------------------------------
 # Drivers (otter)
 # --------------------------------------------------------------------------------------------
 

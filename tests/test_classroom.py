@@ -240,3 +240,23 @@ def test_gradebook_for_good_blank_and_broken_submissions(graded):
     assert broken["status"] == "error" and float(broken["total"]) == 0 and "invalid JSON" in broken["note"]
     assert syntax["status"] == "error" and float(syntax["total"]) == 0
     assert "syntax error in code cell" in syntax["note"] and "would score" in syntax["note"]
+
+
+def test_statement_counts_and_events():
+    import pandas as pd
+
+    st = pd.DataFrame({"event_id": ["a", "a", "b", "c", "c"], "event_label": ["A", "A", "B", "C", "C"],
+                       "date": pd.to_datetime(["2025-02-01", "2025-02-01", "2025-01-01", "2025-03-01", "2025-03-02"]),
+                       "side": ["US", "China", "China", "China", "China"]})
+    assert cl.statement_counts(st) == {"n_statements": 5, "n_events": 3, "n_us": 1, "n_china": 4, "n_paired": 1}
+    ev = cl.statement_events(st)
+    assert list(ev["event_id"]) == ["b", "a", "c"]
+    assert list(ev["us"]) == [0, 1, 0] and list(ev["china"]) == [1, 1, 2]
+
+
+def test_assignment_summary_counts_points():
+    nb = _nb(_cell("raw", "# BEGIN QUESTION\nname: q1\npoints: 2"), _cell("raw", "# BEGIN QUESTION\nname: q2\npoints: 1.5"),
+             _cell("raw", "# BEGIN QUESTION\nname: q3\npoints: 3\nmanual: true"))
+    row = cl.assignment_summary({"strategy": nb}).iloc[0]
+    assert (row["n_auto"], row["auto_points"], row["n_manual"], row["manual_points"]) == (2, 3.5, 1, 3)
+    assert row["title"] == "Chicken and the war of attrition"
