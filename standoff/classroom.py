@@ -33,6 +33,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import pandas as pd
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -188,13 +189,11 @@ ASSIGNMENT_INFO = {  # name: (title, chapters it practises)
 }
 
 
-def assignment_summary(masters: dict[str, dict]) -> "pd.DataFrame":
+def assignment_summary(masters: dict[str, dict]) -> pd.DataFrame:
     """One row per assignment: title, chapters, number of autograded / hand-graded questions and their points.
 
     ``masters`` maps an assignment name to its master notebook (parsed JSON).
     """
-    import pandas as pd
-
     rows = []
     for name, nb in masters.items():
         qs = questions(nb)
@@ -215,7 +214,7 @@ def _num(x: float) -> int | float:
     return int(x) if float(x).is_integer() else float(x)
 
 
-def statement_counts(statements: "pd.DataFrame") -> dict:
+def statement_counts(statements: pd.DataFrame) -> dict:
     """Counts of the two-voices table: quotes, events, quotes per side, and events with both sides quoted."""
     per_event = statements.groupby("event_id")["side"].nunique()
     sides = statements["side"].value_counts()
@@ -224,10 +223,8 @@ def statement_counts(statements: "pd.DataFrame") -> dict:
             "n_paired": int((per_event == 2).sum())}
 
 
-def statement_events(statements: "pd.DataFrame") -> "pd.DataFrame":
+def statement_events(statements: pd.DataFrame) -> pd.DataFrame:
     """One row per event of the two-voices table: date, label, quotes by the US and by China, in date order."""
-    import pandas as pd
-
     g = statements.groupby(["event_id", "event_label"], as_index=False).agg(
         date=("date", "min"),
         us=("side", lambda s: int((s == "US").sum())),

@@ -12,7 +12,6 @@ import csv
 import json
 import re
 import zipfile
-from pathlib import Path
 
 import pytest
 
