@@ -5,6 +5,9 @@
 #   make bench   build times, notebook times, page weights, data load time
 #   make vendor  re-vendor vega/vega-lite/vega-embed + widget manager from npm into _static/vendor
 #   make outputs re-execute the notebooks in place (after changing data/ or standoff/)
+#   make assignments  build the otter-grader assignments into _build/assignments (and copy the student
+#                notebooks into _build/html/assignments); `make book` runs it after the site build
+#   make grade ASSIGNMENT=<name> SUBMISSIONS=<dir>  grade every notebook in <dir>; writes <dir>/gradebook.csv
 SHELL := /bin/bash
 .ONESHELL:
 .SHELLFLAGS := -eu -o pipefail -c
@@ -14,7 +17,7 @@ STAMP  := $(VENV)/.installed
 PORT   ?= 8000
 JB     := $(VENV)/bin/jupyter-book build . -W -n --keep-going
 
-.PHONY: book serve test bench vendor outputs chromium clean
+.PHONY: book serve test bench vendor outputs chromium clean assignments grade
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -24,6 +27,7 @@ $(STAMP): requirements.txt pyproject.toml
 
 book: $(STAMP)
 	$(JB)
+	$(PY) scripts/assignments.py
 	@echo
 	@echo "Built. Open _build/html/index.html in a browser, or run: make serve"
 
@@ -38,7 +42,7 @@ chromium:
 	chromium --version
 
 test: $(STAMP) chromium
-	$(PY) -m pytest tests intro.ipynb chapters appendix \
+	$(PY) -m pytest tests intro.ipynb chapters appendix classroom \
 	  --nbval --nbval-current-env
 
 bench: $(STAMP) chromium
@@ -46,6 +50,14 @@ bench: $(STAMP) chromium
 
 vendor: $(STAMP)
 	scripts/vendor.sh $(PY)
+
+assignments: $(STAMP)
+	$(PY) scripts/assignments.py
+
+grade: $(STAMP)
+	test -n "$(ASSIGNMENT)" -a -n "$(SUBMISSIONS)" || \
+	  { echo "usage: make grade ASSIGNMENT=<standoff|strategy|first_trade_war> SUBMISSIONS=<folder>"; exit 2; }
+	$(PY) -m standoff.classroom grade "$(ASSIGNMENT)" "$(SUBMISSIONS)"
 
 outputs: $(STAMP)
 	$(PY) scripts/execute_notebooks.py

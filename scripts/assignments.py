@@ -1,0 +1,20 @@
+"""Build the classroom assignments (otter-grader) and copy the student notebooks into the built site.
+
+Usage: python scripts/assignments.py [NAME ...] [--no-html]        (run by `make assignments` and `make book`)
+
+For each assignment in assignments/<name>.ipynb: execute the master, run `otter assign` (offline; the
+kernel needs only the loopback interface), check that the student notebook holds no solution and no
+hidden test, and write _build/assignments/<name>/{student,autograder}/. Unless --no-html, the student
+notebook and a zip of its folder (notebook + data/) go to _build/html/assignments/ for the site's links.
+The logic is in standoff/classroom.py.
+"""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from standoff.classroom import main  # noqa: E402
+
+if __name__ == "__main__":
+    sys.exit(main(["build", *sys.argv[1:]]))
