@@ -12,8 +12,6 @@ import hashlib
 import json
 
 import altair as alt
-from altair.utils.display import HTMLRenderer
-from altair.utils.mimebundle import spec_to_mimebundle
 
 # Relative luminance of each colour lies between 0.13 and 0.30, which keeps >= 3:1 contrast
 # against white and against the dark theme's near-black background.
@@ -48,29 +46,62 @@ def _theme() -> alt.theme.ThemeConfig:
 alt.theme.register("standoff", enable=False)(_theme)
 
 
-class StableHTMLRenderer(HTMLRenderer):
-    """Altair's HTML renderer with a div id derived from the chart, not a random uuid4.
+_CHART_HTML = """<style>
+  #{div}.vega-embed {{ width: 100%; display: flex; }}
+  #{div}.vega-embed details, #{div}.vega-embed details summary {{ position: relative; }}
+</style>
+<div id="{div}"></div>
+<script type="text/javascript">
+(function (spec, embedOpt) {{
+  var el = document.currentScript && document.currentScript.previousElementSibling;
+  if (!el || el.id !== "{div}") {{ el = document.getElementById("{div}"); }}
+  function fail(msg) {{ el.innerHTML = "<p>" + msg + "</p>"; }}
+  function draw() {{
+    if (typeof vegaEmbed !== "function") {{ return fail("The chart library did not load."); }}
+    vegaEmbed(el, spec, embedOpt).catch(function (err) {{ fail("Chart error: " + err); }});
+  }}
+  if (typeof vegaEmbed === "function") {{ return draw(); }}
+  /* In the built site the page loads _static/vendor/vega-offline.js. In a local Jupyter session,
+     load that same file from this repository through the Jupyter server: never from a CDN. */
+  var cfg = document.getElementById("jupyter-config-data");
+  if (!cfg) {{ return fail("Open this notebook in JupyterLab started from the repository root to see the chart."); }}
+  var src = (JSON.parse(cfg.textContent).baseUrl || "/") + "files/_static/vendor/vega-offline.js";
+  window.__standoffVega = window.__standoffVega || new Promise(function (ok, no) {{
+    var s = document.createElement("script"); s.src = src; s.onload = ok; s.onerror = no; document.head.appendChild(s);
+  }});
+  window.__standoffVega.then(draw, function () {{
+    fail("Could not load " + src + ": start JupyterLab from the repository root (see README).");
+  }});
+}})({spec}, {opts});
+</script>"""
 
-    The same notebook then gives byte-identical outputs on every run, so nbval compares the
-    real output and two builds of one commit give identical HTML. A chart shown twice in one
-    kernel gets a different id the second time (a per-kernel count of that spec).
+
+class StableHTMLRenderer:
+    """Renders an Altair chart as HTML that never names a CDN, with a div id derived from the chart.
+
+    - In the built site the vendored ``vega-offline.js`` is already on the page (standoff.sphinxext).
+      In a local JupyterLab started from the repository root, the output loads the same file
+      through the Jupyter server. No request ever goes to another host.
+    - The id is a hash of the spec (plus a per-kernel count when one chart is shown again), not a
+      random uuid, so notebooks re-run byte-identical (nbval compares outputs exactly) and two
+      builds of one commit give identical HTML.
     """
 
-    def __init__(self, **kwargs) -> None:
-        super().__init__(**kwargs)
+    def __init__(self) -> None:
         self._shown: dict[str, int] = {}
 
     def __call__(self, spec: dict, **metadata) -> dict:
-        key = hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()
+        text = json.dumps(spec, sort_keys=True, default=str)
+        key = hashlib.sha256(text.encode()).hexdigest()
         n = self._shown[key] = self._shown.get(key, 0) + 1
         div = "altair-viz-" + hashlib.sha256(f"{key}:{n}".encode()).hexdigest()[:32]
-        kwargs = {**self.kwargs, **metadata, "output_div": div}
-        return spec_to_mimebundle(spec, format="html", **kwargs)
+        opts = {**metadata.get("embed_options", {}), "mode": "vega-lite"}
+        # "</" inside a JSON string would end the script element early
+        safe = lambda obj: json.dumps(obj, sort_keys=True).replace("</", "<\\/")  # noqa: E731
+        return {"text/html": _CHART_HTML.format(div=div, spec=safe(spec), opts=safe(opts))}
 
 
-alt.renderers.register("standoff", StableHTMLRenderer(
-    mode="vega-lite", template="universal", vega_version=alt.VEGA_VERSION,
-    vegaembed_version=alt.VEGAEMBED_VERSION, vegalite_version=alt.VEGALITE_VERSION))
+alt.renderers.register("standoff", StableHTMLRenderer())
 
 
 def setup() -> None:

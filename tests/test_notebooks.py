@@ -38,10 +38,21 @@ def test_chart_ids_are_stable_across_kernels_and_unique_within_one():
 
     spec = alt.Chart(alt.Data(values=[{"a": 1}])).mark_point().encode(x="a:Q").to_dict()
     ids = lambda bundle: re.findall(r"altair-viz-[0-9a-f]{32}", bundle["text/html"])  # noqa: E731
-    versions = {"vega_version": alt.VEGA_VERSION, "vegalite_version": alt.VEGALITE_VERSION,
-                "vegaembed_version": alt.VEGAEMBED_VERSION}
-    first = StableHTMLRenderer(mode="vega-lite", template="universal", **versions)
-    second = StableHTMLRenderer(mode="vega-lite", template="universal", **versions)
+    first, second = StableHTMLRenderer(), StableHTMLRenderer()
     a = ids(first(spec))
     assert a and a == ids(second(spec))  # a new kernel renders the same id
     assert ids(first(spec))[0] != a[0]  # the same chart shown again gets its own div
+
+
+def test_chart_html_names_no_other_host_and_escapes_script_ends():
+    import altair as alt
+
+    from standoff.theme import StableHTMLRenderer
+
+    spec = alt.Chart(alt.Data(values=[{"a": "</script><b>"}])).mark_point().encode(x="a:N").to_dict()
+    html = StableHTMLRenderer()(spec, embed_options={"actions": False})["text/html"]
+    for host in ("cdn.jsdelivr.net", "unpkg.com", "cdnjs.cloudflare.com"):
+        assert host not in html, f"chart HTML names {host}"
+    assert "files/_static/vendor/vega-offline.js" in html  # local notebooks load the vendored copy
+    assert "</script><b>" not in html and html.count("</script>") == 1
+    assert '"actions": false' in html
