@@ -58,7 +58,11 @@ _CHART_HTML = """<style>
   function fail(msg) {{ el.innerHTML = "<p>" + msg + "</p>"; }}
   function draw() {{
     if (typeof vegaEmbed !== "function") {{ return fail("The chart library did not load."); }}
-    vegaEmbed(el, spec, embedOpt).catch(function (err) {{ fail("Chart error: " + err); }});
+    vegaEmbed(el, spec, embedOpt).then(function () {{
+      /* the chart's text alternative: its Vega-Lite description, read out for the whole SVG */
+      var svg = el.querySelector("svg");
+      if (svg && spec.description) {{ svg.setAttribute("role", "graphics-document document"); svg.setAttribute("aria-label", spec.description); }}
+    }}).catch(function (err) {{ fail("Chart error: " + err); }});
   }}
   if (typeof vegaEmbed === "function") {{ return draw(); }}
   /* In the built site the page loads _static/vendor/vega-offline.js. In a local Jupyter session,

@@ -276,3 +276,39 @@ def test_vega_controls_work_from_the_keyboard(browser, server, rel):
             assert svg.inner_html() != before, f"{rel}: chart {i}'s {kind} control did not respond to the keyboard"
     finally:
         ctx.close()
+
+
+@pytest.mark.parametrize("rel", [p for p in PAGES if p.startswith("chapters/") or p == "intro.html"])
+def test_charts_have_text_alternatives_and_readable_numbers(browser, server, rel):
+    """Every chart: an accessible description (Vega-Lite `description` -> aria-label), and the page offers
+    its numbers as a table (a collapsed data table) for readers who cannot see the chart."""
+    ctx, page, _ = _open(browser, f"{server}/{rel}")
+    try:
+        labels = page.evaluate("""() => Array.from(document.querySelectorAll("[id^='altair-viz-'] svg.marks"))
+            .map(s => s.getAttribute('aria-label') || '')""")
+        assert labels and all(len(x) > 20 for x in labels), f"{rel}: charts without a description: {labels}"
+        tables = page.locator("details.standoff-data table").count()
+        assert tables >= 1, f"{rel}: no data table for its charts"
+    finally:
+        ctx.close()
+
+
+def test_downloads_resolve(site, server):
+    """The Data page's CSV and datapackage.json links, and each chapter's executed .ipynb, are served."""
+    import re
+    import urllib.request
+
+    data_html = (site / "appendix" / "data.html").read_text()
+    links = re.findall(r"href='(\.\./_data/[^']+)' download|href=\"(\.\./_data/[^\"]+)\" download", data_html)
+    hrefs = {a or b for a, b in links}
+    assert any(h.endswith("datapackage.json") for h in hrefs) and sum(h.endswith(".csv") for h in hrefs) >= 10
+    for rel in PAGES:
+        if rel.startswith("chapters/"):
+            html = (site / rel).read_text()
+            nb = re.search(r'href="(\.\./_sources/chapters/[^"]+\.ipynb)"', html)
+            assert nb, f"{rel}: no .ipynb download link"
+            hrefs.add(nb.group(1))
+    for h in sorted(hrefs):
+        url = f"{server}/{h.replace('../', '')}"
+        with urllib.request.urlopen(url) as r:
+            assert r.status == 200 and len(r.read()) > 100, url
