@@ -38,7 +38,7 @@ SIDE_NAMES = {"US": "Washington", "China": "Beijing"}
 KIND_ORDER = ("call", "meeting", "summit", "visit", "envoy", "ministerial")
 ALL = "All"
 PERIODS = {  # label: (first year, last year); the 2025 row includes the transition call of 17 Jan 2025
-    "2017-2020 (first term)": (2017, 2020),
+    "2017-2020 (first term)": (2016, 2020),  # with the president-elect call of Nov 2016
     "2021-2024 (Biden)": (2021, 2024),
     "2025-2026 (second term)": (2025, 2026),
 }
@@ -225,13 +225,22 @@ def longest_gap(gaps: pd.DataFrame) -> pd.Series:
     return gaps.loc[gaps["days"].idxmax()]
 
 
-def initiator_counts(contacts: pd.DataFrame, kind: str = "call", level: str = "leader") -> dict[str, int]:
-    """How many contacts of ``kind`` at ``level`` each side initiated, where a source says so.
+FIRST_TERM = ("2016-11-01", "2020-12-31")  # with the president-elect call of November 2016
+SECOND_TERM = ("2025-01-01", None)  # with the president-elect call of January 2025
+
+
+def initiator_counts(contacts: pd.DataFrame, kind: str = "call", level: str = "leader",
+                     start: str | None = None, end: str | None = None) -> dict[str, int]:
+    """How many contacts of ``kind`` at ``level`` (from ``start`` to ``end``) each side initiated, where a source says so.
 
     Keys are always ``US``, ``China`` and ``unknown``; announcing a call first is not initiating it
     (see the ``contacts`` table description).
     """
     c = contacts[(contacts["kind"] == kind) & (contacts["level"] == level)]
+    if start is not None:
+        c = c[c["start_date"] >= pd.Timestamp(start)]
+    if end is not None:
+        c = c[c["start_date"] <= pd.Timestamp(end)]
     counts = c["initiated_by"].value_counts()
     return {k: int(counts.get(k, 0)) for k in ("US", "China", "unknown")}
 
@@ -457,7 +466,10 @@ def channels_facts(contacts: pd.DataFrame, channels: pd.DataFrame, statements: p
     gaps2 = contact_gaps(second)
     g = longest_gap(gaps2)
     after = second[second["start_date"] > g["to_date"]]
-    calls = initiator_counts(contacts)
+    calls = initiator_counts(contacts, start=SECOND_TERM[0])
+    ft = initiator_counts(contacts, start=FIRST_TERM[0], end=FIRST_TERM[1])
+    ft_calls = contacts[(contacts["kind"] == "call") & (contacts["level"] == "leader")
+                        & contacts["start_date"].between(pd.Timestamp(FIRST_TERM[0]), pd.Timestamp(FIRST_TERM[1]))]
     status = status_counts(channels)
     ev = statement_events(statements)
     ministerial_2025 = contacts[(contacts["kind"] == "ministerial") & (contacts["start_date"].dt.year == 2025)]
@@ -465,7 +477,7 @@ def channels_facts(contacts: pd.DataFrame, channels: pd.DataFrame, statements: p
     busan = contacts.set_index("contact_id").loc["2025-10-30-busan-meeting"]
     beijing = contacts.set_index("contact_id").loc["2026-05-beijing-state-visit"]
     geneva = contacts.set_index("contact_id").loc["2025-05-10-geneva-talks"]
-    first_us = lead[lead["initiated_by"] == "US"].iloc[0]
+    first_us = second[(second["initiated_by"] == "US") & (second["kind"] == "call")].iloc[0]
     active = channels[channels["status_april_2025"] == "active"]
     second_gaps = gaps2.sort_values("days", ascending=False)
     return {
@@ -484,6 +496,12 @@ def channels_facts(contacts: pd.DataFrame, channels: pd.DataFrame, statements: p
         "calls_china": calls["China"],
         "calls_unknown": calls["unknown"],
         "first_us_call": _day(first_us["start_date"]),
+        "ft_calls": sum(ft.values()),
+        "ft_calls_us": ft["US"],
+        "ft_calls_china": ft["China"],
+        "ft_calls_unknown": ft["unknown"],
+        "ft_first_call": _day(ft_calls["start_date"].min()),
+        "ft_last_call": _day(ft_calls["start_date"].max()),
         "n_channels": len(channels),
         "n_active": status["active"],
         "n_refused": status["refused"],

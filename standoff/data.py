@@ -30,6 +30,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import checks
+
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 TYPES = {"string", "integer", "number", "boolean", "date"}
 CONSTRAINTS = {"required", "unique", "enum", "minimum", "maximum", "pattern"}
@@ -233,6 +235,7 @@ def _validated(data_dir: Path, _fp: tuple) -> tuple[dict, dict[str, Table]]:
             raise DataError("datapackage.json", None, None, f"resource {res['name']!r} appears twice")
         tables[res["name"]] = _read_table(res, data_dir)
     _check_foreign_keys(tables)
+    checks.check(desc, tables)
     return desc, tables
 
 

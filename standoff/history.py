@@ -14,6 +14,7 @@ import altair as alt
 import pandas as pd
 
 from . import data, tariffs
+from .channels import FIRST_TERM as CONTACTS_FIRST_TERM
 from .charts import SIDE_LABELS, side_color
 from .theme import KIND_COLORS, SIDE_COLORS, WIDTH
 from .fmt import day as _day, day_short as _short_day, iso as _iso, num as _num
@@ -247,13 +248,37 @@ def first_term_averages_chart(averages: pd.DataFrame) -> alt.LayerChart:
 
 
 def first_term_contacts(contacts: pd.DataFrame) -> pd.DataFrame:
-    """Leader and top-level contacts from 2017 to the Phase One signing, sources joined."""
-    c = contacts[(contacts["start_date"] >= pd.Timestamp("2017-01-01")) & (contacts["start_date"] <= pd.Timestamp("2020-12-31"))]
+    """Contacts of the first term (with the president-elect call of November 2016), sources joined.
+
+    ``asked_by`` says in words who requested each contact where a source says so.
+    """
+    first, last = CONTACTS_FIRST_TERM
+    c = contacts[(contacts["start_date"] >= pd.Timestamp(first)) & (contacts["start_date"] <= pd.Timestamp(last))]
     c = _sourced(c.reset_index(drop=True))
+    c["asked_by"] = c["initiated_by"].map(ASKED_BY).fillna("no source says")
     c["date_label"] = c["start_date"].map(_short_day)
     c.loc[c["date_precision"] == "month", "date_label"] = c["start_date"].dt.strftime("%B %Y") + " (day not sourced)"
     c["place"] = c["location"].fillna("phone call").str.split(",").str[0]
     return c
+
+
+ASKED_BY = {"US": "the US (per the source's readout)", "China": "China (per the source's readout)",
+            "unknown": "no source says"}
+
+
+def first_term_initiators(contacts: pd.DataFrame) -> pd.DataFrame:
+    """First-term leader calls and meetings by year and by who asked for them (counts; a tidy table)."""
+    c = first_term_contacts(contacts)
+    c = c[c["level"] == "leader"].copy()
+    c["year"] = c["start_date"].dt.year
+    c["what"] = c["kind"].map(lambda k: "calls" if k == "call" else "meetings")
+    out = c.groupby(["year", "what", "initiated_by"]).size().unstack("initiated_by", fill_value=0)
+    for col in ("US", "China", "unknown"):
+        if col not in out.columns:
+            out[col] = 0
+    out = out[["US", "China", "unknown"]]
+    out["total"] = out.sum(axis=1)
+    return out.reset_index()
 
 
 def contacts_chart(contacts: pd.DataFrame) -> alt.LayerChart:
@@ -262,7 +287,7 @@ def contacts_chart(contacts: pd.DataFrame) -> alt.LayerChart:
     kinds = [k for k in KIND_COLORS if k in set(c["kind"])]
     pick = alt.selection_point(name="contact_kind", fields=["kind"], bind="legend")
     x = alt.X("start_date:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=8),
-              scale=alt.Scale(domain=["2016-12-01", "2020-03-31"]))
+              scale=alt.Scale(domain=["2016-11-01", "2020-04-30"]))
     y = alt.Y("kind:N", title=None, sort=kinds)
     color = alt.Color("kind:N", title="Kind of contact",
                       scale=alt.Scale(domain=kinds, range=[KIND_COLORS[k] for k in kinds]),
@@ -270,17 +295,18 @@ def contacts_chart(contacts: pd.DataFrame) -> alt.LayerChart:
     fade = alt.condition(pick, alt.value(1.0), alt.value(0.2))
     tooltip = [alt.Tooltip("date_label:N", title="Date"), alt.Tooltip("kind:N", title="Kind"),
                alt.Tooltip("place:N", title="Where"), alt.Tooltip("us_participants:N", title="US"),
-               alt.Tooltip("china_participants:N", title="China"), alt.Tooltip("outcome:N", title="Outcome"),
-               alt.Tooltip("source_label:N", title="Source")]
+               alt.Tooltip("china_participants:N", title="China"), alt.Tooltip("asked_by:N", title="Asked for by"),
+               alt.Tooltip("outcome:N", title="Outcome"), alt.Tooltip("source_label:N", title="Source")]
     pts = alt.Chart(c).mark_point(filled=True, size=140).encode(
         x=x, y=y, color=color, opacity=fade, tooltip=tooltip, href="source_url:N")
     text = alt.Chart(c).mark_text(align="left", dx=9, dy=-9, fontSize=10).encode(
         x=x, y=y, text="place:N", opacity=fade, color=alt.value("#7a7a7a"))
     return alt.layer(pts, text).add_params(pick).properties(
         width=WIDTH, height=200,
-        description=("Timeline of leader-level contacts between the US and China from February 2017 to the "
-                     "Phase One signing in January 2020, by kind (call, summit, visit, meeting). Clicking a "
-                     "legend entry highlights one kind."))
+        description=("Timeline of the contacts between the US and Chinese leaders in Trump's first term, from the "
+                     "president-elect call of November 2016 to the last call in March 2020, by kind (call, summit, "
+                     "visit, meeting), with the Phase One signing. Each tooltip says who asked for the contact where "
+                     "a source says so. Clicking a legend entry highlights one kind."))
 
 
 def first_term_facts(actions: pd.DataFrame, averages: pd.DataFrame, contacts: pd.DataFrame) -> dict:
@@ -291,6 +317,7 @@ def first_term_facts(actions: pd.DataFrame, averages: pd.DataFrame, contacts: pd
     us_applied_lists = ["us-2018-07-06-list1", "us-2018-08-23-list2", "us-2018-09-24-list3", "us-2019-09-01-list4a"]
     never = r[r["status"].isin(NEVER_APPLIED)]
     c = first_term_contacts(contacts)
+    calls = c[(c["kind"] == "call") & (c["level"] == "leader")]
     f = {
         "list1_bn": _num(r.loc["us-2018-07-06-list1", "trade_covered_bn"]),
         "list1_rate": _num(r.loc["us-2018-07-06-list1", "resulting_rate_pct"]),
@@ -341,6 +368,16 @@ def first_term_facts(actions: pd.DataFrame, averages: pd.DataFrame, contacts: pd
         "beijing_2017_end": _day(con.loc["2017-11-beijing-state-visit", "end_date"]),
         "n_contacts_first_term": int(len(c)),
         "n_leader_contacts_first_term": int((c["level"] == "leader").sum()),
+        "ft_calls": int(len(calls)),
+        "ft_meetings": int(((c["level"] == "leader") & (c["kind"] != "call")).sum()),
+        "ft_calls_us": int((calls["initiated_by"] == "US").sum()),
+        "ft_calls_china": int((calls["initiated_by"] == "China").sum()),
+        "ft_calls_unknown": int((calls["initiated_by"] == "unknown").sum()),
+        "ft_meetings_us": int(((c["level"] == "leader") & (c["kind"] != "call") & (c["initiated_by"] == "US")).sum()),
+        "ft_first_contact": _day(c["start_date"].min()),
+        "ft_last_call": _day(calls["start_date"].max()),
+        "ft_calls_2017": int((calls["start_date"].dt.year == 2017).sum()),
+        "ft_calls_after_osaka": int((calls["start_date"] > con.loc["2019-06-29-osaka-meeting", "start_date"]).sum()),
     }
     return f
 
@@ -618,6 +655,9 @@ def annotations(actions: pd.DataFrame, contacts: pd.DataFrame, events: pd.DataFr
          a.loc["us-2026-02-24-reciprocal-ended", "source_id"]),
         (c.loc["2026-05-beijing-state-visit", "start_date"], "Beijing visit", "talks",
          c.loc["2026-05-beijing-state-visit", "outcome"], c.loc["2026-05-beijing-state-visit", "source_id"]),
+        (a.loc["us-2026-07-24-section-122-ended", "effective_date"], "Section 122 lapses; Section 301", "legal",
+         a.loc["us-2026-07-24-section-122-ended", "measure"] + " Then: " + a.loc["us-2026-07-24-s301-forced-labor", "measure"],
+         a.loc["us-2026-07-24-s301-forced-labor", "source_id"]),
     ]
     out = pd.DataFrame(rows, columns=["date", "label", "kind", "detail", "source_id"])
     out = out[out["date"] <= pd.Timestamp(str(end))].reset_index(drop=True)
@@ -680,7 +720,8 @@ def after_chart(actions: pd.DataFrame, contacts: pd.DataFrame, events: pd.DataFr
         description=("Step chart of the headline additional tariff each side applied to all of the other's goods, "
                      f"1 April 2025 to {_day(end)}, with dashed lines at Geneva, London, the truce extension, the "
                      "100 % threat (drawn as a dashed bar, never applied), Busan, the 10 November 2025 changes, the "
-                     "Supreme Court's IEEPA ruling and the Beijing visit. A radio control picks the side."))
+                     "Supreme Court's IEEPA ruling, the Beijing visit, and the lapse of the Section 122 surcharge "
+                     "with the switch to a Section 301 tariff in July 2026. A radio control picks the side."))
 
 
 def rare_earth_pause(controls: pd.DataFrame) -> dict:
@@ -688,16 +729,50 @@ def rare_earth_pause(controls: pd.DataFrame) -> dict:
 
     Reads the ``rare_earth_controls`` row of kind ``suspension`` and the measures it suspended.
     """
-    susp = controls[controls["category"] == "suspension"].sort_values("announced_date").iloc[-1]
     widened = controls[(controls["status"] == "suspended")]
+    # the suspension that covers the October measures: it runs to the same date as they are suspended to
+    susp = controls[(controls["category"] == "suspension")
+                    & (controls["suspended_until"] == widened["suspended_until"].max())].sort_values("announced_date").iloc[-1]
     return {"re_widened": _day(widened["announced_date"].min()),
             "re_suspended": _day(susp["announced_date"]),
             "re_suspended_until": _day(susp["suspended_until"])}
 
 
+def scheduled_after(actions: pd.DataFrame, events: pd.DataFrame, controls: pd.DataFrame, nontariff: pd.DataFrame,
+                    end: date | str) -> pd.DataFrame:
+    """Everything the data calls scheduled for after ``end`` (data as of), with its recorded outcome.
+
+    One row per scheduled date: ``date, what, table, row, outcome, source_id`` (+ source fields), from
+    ``tariff_actions`` (status scheduled), ``history_events`` (kind deadline), ``rare_earth_controls``
+    (suspended_until) and ``non_tariff_measures`` (scheduled_end).
+    """
+    endt = pd.Timestamp(str(end))
+    parts = []
+    a = actions[(actions["status"] == "scheduled") & (actions["planned_date"] > endt)]
+    parts.append(pd.DataFrame({"date": a["planned_date"], "what": a["measure"], "table": "tariff_actions",
+                               "row": a["action_id"], "outcome": a["outcome"], "source_id": a["source_id"]}))
+    e = events[(events["kind"] == "deadline") & (events["date"] > endt)]
+    parts.append(pd.DataFrame({"date": e["date"], "what": e["summary"], "table": "history_events",
+                               "row": e["event_id"], "outcome": e["outcome"], "source_id": e["source_id"]}))
+    r = controls[controls["suspended_until"] > endt]
+    parts.append(pd.DataFrame({"date": r["suspended_until"],
+                               "what": "End of the suspension: " + r["measure_number"].fillna(r["measure_id"]),
+                               "table": "rare_earth_controls", "row": r["measure_id"], "outcome": r["outcome"],
+                               "source_id": r["source_id"]}))
+    n = nontariff[nontariff["scheduled_end"] > endt]
+    parts.append(pd.DataFrame({"date": n["scheduled_end"], "what": "End of the suspension: " + n["targets"],
+                               "table": "non_tariff_measures", "row": n["measure_id"], "outcome": n["outcome"],
+                               "source_id": n["source_id"]}))
+    out = pd.concat(parts, ignore_index=True).sort_values(["date", "table", "row"]).reset_index(drop=True)
+    out = _sourced(out)
+    out["date_label"] = out["date"].map(_short_day)
+    return out
+
+
 def after_facts(actions: pd.DataFrame, averages: pd.DataFrame, contacts: pd.DataFrame, events: pd.DataFrame,
-                end: date | str, controls: pd.DataFrame | None = None) -> dict:
-    """Every number and date the after-April chapter's prose uses (``controls``: rare_earth_controls, optional)."""
+                end: date | str, controls: pd.DataFrame | None = None, nontariff: pd.DataFrame | None = None) -> dict:
+    """Every number and date the after-April chapter's prose uses (``controls``: rare_earth_controls and
+    ``nontariff``: non_tariff_measures, both optional)."""
     a = actions.set_index("action_id")
     c = contacts.set_index("contact_id")
     ev = events.set_index("event_id")
@@ -706,11 +781,26 @@ def after_facts(actions: pd.DataFrame, averages: pd.DataFrame, contacts: pd.Data
     us_peak = tariffs.peak(actions, "US")
     s122_start = a.loc["us-2026-02-24-section-122", "effective_date"]
     s122_end = ev.loc["2026-07-24-section-122-scheduled-end", "date"]
+    s122_lapse = a.loc["us-2026-07-24-section-122-ended"]
+    fl = a.loc["us-2026-07-24-s301-forced-labor"]
+    ntm = nontariff.set_index("measure_id") if nontariff is not None else None
     threat = a.loc["us-2025-11-01-100pct-threat"]
     latest_avg = averages[averages["kind"] == "actual"].sort_values("as_of").iloc[-1]
     dated = pd.concat([actions["effective_date"], actions["announced_date"], contacts["start_date"]]).dropna()
     dated = dated[dated <= endt]
     extra = rare_earth_pause(controls) if controls is not None else {}
+    if ntm is not None:
+        extra |= {
+            "us_1260h_count": int(ntm.loc["us-2026-06-08-1260h", "count"]),
+            "us_1260h_date": _day(ntm.loc["us-2026-06-08-1260h", "date"]),
+            "cn_ecl_2026_count": int(ntm.loc["cn-2026-06-22-ecl", "count"]),
+            "cn_procurement_count": int(ntm.loc["cn-2026-06-22-procurement-ban", "count"]),
+            "cn_june_measures_date": _day(ntm.loc["cn-2026-06-22-ecl", "date"]),
+        }
+    if ntm is not None and controls is not None:
+        sched = scheduled_after(actions, events, controls, nontariff, end)
+        extra |= {"n_scheduled_after": int(len(sched)),
+                  "scheduled_first": _day(sched["date"].min()), "scheduled_last": _day(sched["date"].max())}
     return extra | {
         "data_as_of": _day(end),
         "latest_event": _day(dated.max()),
@@ -753,6 +843,25 @@ def after_facts(actions: pd.DataFrame, averages: pd.DataFrame, contacts: pd.Data
         "beijing_end": _day(c.loc["2026-05-beijing-state-visit", "end_date"]),
         "call_nov_2025": _day(c.loc["2025-11-24-trump-xi-call", "start_date"]),
         "call_feb_2026": _day(c.loc["2026-02-04-trump-xi-call", "start_date"]),
+        # summer 2026
+        "cit_ruling_date": _day(ev.loc["2026-05-07-cit-section-122-unlawful", "date"]),
+        "fedcircuit_stay_date": _day(ev.loc["2026-06-11-fedcircuit-section-122-stay", "date"]),
+        "s122_lapse_date": _day(s122_lapse["effective_date"]),
+        "s122_ran_days": int((s122_lapse["effective_date"] - s122_start).days),
+        "fl_rate": _num(fl["resulting_rate_pct"]),
+        "fl_date": _day(fl["effective_date"]),
+        "fl_opened": _day(ev.loc["2026-03-12-ustr-forced-labor-301", "date"]),
+        "fl_proposed": _day(ev.loc["2026-06-02-ustr-forced-labor-proposal", "date"]),
+        "us_after_switch": rate("US", fl["effective_date"]),
+        "ccpit_date": _day(ev.loc["2026-06-04-ccpit-condemns-forced-labor-301", "date"]),
+        "bot_date": _day(ev.loc["2026-05-20-mofcom-board-of-trade-framework", "date"]),
+        "bot_bn": _num(ev.loc["2026-05-20-mofcom-board-of-trade-framework", "value"]),
+        "bot_comments_date": _day(ev.loc["2026-06-02-ustr-board-of-trade-comments", "date"]),
+        "refund_owed_bn": _num(ev.loc["2026-03-06-cbp-ieepa-refund-total", "value"]),
+        "refund_owed_date": _day(ev.loc["2026-03-06-cbp-ieepa-refund-total", "date"]),
+        "refund_accepted_bn": _num(ev.loc["2026-06-09-cape-pipeline", "value"]),
+        "refund_sent_bn": _num(ev.loc["2026-06-09-cape-sent-to-treasury", "value"]),
+        "refund_report_date": _day(ev.loc["2026-06-09-cape-sent-to-treasury", "date"]),
         "piie_latest_date": _day(latest_avg["as_of"]),
         "piie_latest_us": _num(averages[(averages["kind"] == "actual") & (averages["imposer"] == "US")]
                                .sort_values("as_of")["avg_tariff_pct"].iloc[-1]),

@@ -21,7 +21,7 @@ SOURCE_TIP = alt.Tooltip("source_label:N", title="Source")
 HOLDER_COLORS = {"China": SIDE_COLORS["China"], "Japan": "#8a62b8", "United Kingdom": "#2e8a57"}
 STATUS_COLORS = {"used": "#2e8a57", "used, later suspended or eased": "#b8860b",
                  "threatened": "#8a62b8", "not established": "#7a7a7a"}
-NTM_STATUS_COLORS = {"in force / announced": "#2e8a57", "suspended or lifted": "#b8860b",
+NTM_STATUS_COLORS = {"in force / announced": "#2e8a57", "suspended, lifted or closed": "#b8860b",
                      "reported or preliminary": "#7a7a7a"}
 
 
@@ -271,6 +271,7 @@ def rare_earth_controls_data(controls: pd.DataFrame, as_of=None) -> pd.DataFrame
     df["count_text"] = df["element_count"].map(lambda v: "" if pd.isna(v) else f"{int(v)} elements")
     df["effective_text"] = df["effective_date"].dt.strftime("%-d %b %Y").fillna("not stated")
     df["until_text"] = df["suspended_until"].dt.strftime("%-d %b %Y").fillna("")
+    df["outcome_text"] = df["outcome"].fillna("")
     df["status_label"] = df["status"].map({"in force": "in force", "suspended": "suspended",
                                            "not stated": "status not stated"})
     return df.reset_index(drop=True)
@@ -283,7 +284,8 @@ def rare_earth_controls_chart(df: pd.DataFrame) -> alt.LayerChart:
     tip = [alt.Tooltip("label:N", title="Measure"), alt.Tooltip("category:N", title="Kind"),
            alt.Tooltip("count_text:N", title="Count"), alt.Tooltip("elements_text:N", title="Elements"),
            alt.Tooltip("effective_text:N", title="Effective"), alt.Tooltip("status_label:N", title="Status"),
-           alt.Tooltip("until_text:N", title="Suspended until"), SOURCE_TIP]
+           alt.Tooltip("until_text:N", title="Suspended until"), alt.Tooltip("outcome_text:N", title="After that date"),
+           SOURCE_TIP]
     color = _color("status_label:N", colors, title="Status (latest source)")
     bar = alt.Chart(df).mark_bar(height=10, opacity=0.55).encode(x=x, x2="end:T", y=y, color=color, tooltip=tip)
     pts = alt.Chart(df).mark_point(filled=True, size=110, shape="diamond").encode(
@@ -291,9 +293,10 @@ def rare_earth_controls_chart(df: pd.DataFrame) -> alt.LayerChart:
     text = alt.Chart(df).mark_text(align="left", dx=8, dy=-10, fontSize=11).encode(x=x, y=y, text="count_text:N")
     return alt.layer(bar, pts, text).properties(
         width=WIDTH, height=alt.Step(40),
-        description=("Timeline of China's 2025 export controls on rare earths and other critical minerals: each "
-                     "measure starts at its announcement (diamond) and runs to its suspension or to the end of the "
-                     "data; colour gives its status. Labels give the number of elements covered."))
+        description=("Timeline of China's export controls on rare earths and other critical minerals since 2025: "
+                     "each measure starts at its announcement (diamond) and runs to its suspension or to the end of "
+                     "the data; colour gives its status, and the tooltip says what is known of each suspension's "
+                     "end. Labels give the number of elements covered."))
 
 
 # --------------------------------------------------------------------------------------------
@@ -369,19 +372,24 @@ INSTRUMENT_LABELS = {
     "antitrust_probe": "Antitrust probe", "anti_dumping_probe": "Anti-dumping probe", "import_ban": "Import ban",
     "export_ban": "Export ban", "port_fees": "Port fees", "entity_list": "US Entity List",
     "sanctions": "Sanctions", "export_control_rule": "Export control rule",
+    "military_company_list": "Pentagon 1260H list", "procurement_ban": "Government procurement ban",
 }
 
 
 def blacklist_data(ntm: pd.DataFrame) -> pd.DataFrame:
     df = data.with_sources(ntm.sort_values("date"))
+    missing = sorted(set(df["instrument"]) - set(INSTRUMENT_LABELS))
+    if missing:
+        raise ValueError(f"non_tariff_measures: no label for instrument(s) {missing} in leverage.INSTRUMENT_LABELS")
     df["instrument_label"] = df["instrument"].map(INSTRUMENT_LABELS)
     df["row"] = df["actor"] + ": " + df["instrument_label"]
-    df["status_group"] = df["status"].map(lambda s: "suspended or lifted" if s in ("suspended", "lifted") else
+    df["status_group"] = df["status"].map(lambda s: "suspended, lifted or closed" if s in ("suspended", "lifted", "closed") else
                                           ("reported or preliminary" if s in ("reported", "preliminary finding")
                                            else "in force / announced"))
     df["count_text"] = df["count"].map(lambda v: "" if pd.isna(v) else str(int(v)))
     df["size"] = df["count"].fillna(1).astype(float)
     df["date_label"] = df["date"].dt.strftime("%-d %b %Y") + " (" + df["date_type"] + ")"
+    df["until_text"] = (df["scheduled_end"].dt.strftime("%-d %b %Y") + ": " + df["outcome"]).fillna("")
     return df.reset_index(drop=True)
 
 
@@ -391,7 +399,8 @@ def blacklist_chart(df: pd.DataFrame) -> alt.LayerChart:
     x = alt.X("date:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0))
     tip = [alt.Tooltip("row:N", title="Measure"), alt.Tooltip("date_label:N", title="Date"),
            alt.Tooltip("targets:N", title="Targets"), alt.Tooltip("count_text:N", title="Count (as stated)"),
-           alt.Tooltip("status:N", title="Status"), alt.Tooltip("note:N", title="Note"), SOURCE_TIP]
+           alt.Tooltip("status:N", title="Status"), alt.Tooltip("until_text:N", title="Suspended until"),
+           alt.Tooltip("note:N", title="Note"), SOURCE_TIP]
     pts = alt.Chart(df).mark_circle(opacity=0.8, stroke="#ffffff", strokeWidth=0.5).encode(
         x=x, y=y, color=_color("status_group:N", NTM_STATUS_COLORS, title="Status"),
         size=alt.Size("size:Q", title="Entities or items", scale=alt.Scale(range=[40, 600]),
@@ -399,9 +408,11 @@ def blacklist_chart(df: pd.DataFrame) -> alt.LayerChart:
         tooltip=tip, href="source_url:N")
     return pts.properties(
         width=WIDTH, height=alt.Step(30),
-        description=("Timeline of 2025 measures against the other side's firms: China's unreliable-entity and "
-                     "export-control list additions, probes, bans, port fees and sanctions, and US Entity List "
-                     "actions. Circle size is the number of entities or items where stated; colour is the status."))
+        description=(f"Timeline of measures against the other side's firms, {df['date'].min():%B %Y} to "
+                     f"{df['date'].max():%B %Y}: China's unreliable-entity and export-control list additions, "
+                     "probes, bans, port fees, sanctions and procurement ban, and US Entity List, 1260H and other "
+                     "actions. Circle size is the number of entities or items where stated; colour is the status "
+                     "(suspended, lifted or closed measures together)."))
 
 
 # --------------------------------------------------------------------------------------------
@@ -460,7 +471,8 @@ def scorecard_data(tables: dict) -> pd.DataFrame:
           ntm.loc["cn-2025-03-04-uel", "source_id"]),
          ("used", "used, February–October 2025", ntm.loc["cn-2025-10-09-uel", "source_id"])),
         ("Probes and bans on US firms", "China",
-         (f"{f['cn_probes']} probes (Google, DuPont, Nvidia, Qualcomm, chips)", ntm.loc["cn-2025-09-15-nvidia", "source_id"]),
+         (f"{f['cn_probes']} probes (Google, DuPont, Nvidia, Qualcomm, chips); {f['cn_probes_dropped']} later suspended or closed",
+          ntm.loc["cn-2024-12-09-nvidia-probe", "source_id"]),
          ("used", "used; Illumina ban reported lifted", ntm.loc["cn-2025-03-04-illumina-ban", "source_id_2"])),
         ("Port fees and Hanwha sanctions", "China",
          ("fees on US-linked ships; 5 Hanwha units", ntm.loc["cn-2025-10-14-port-fees", "source_id"]),
@@ -560,7 +572,13 @@ def leverage_facts(t: dict) -> dict:
     first_all = {s: steps[(steps["actor"] == s) & (steps["rate_pct"] > 0)
                           & (steps["date"] >= pd.Timestamp("2025-01-01"))]["date"].min() for s in tariffs.SIDES}
     worst = flows["balance_bn"].idxmin()
-    soy_exp = t["soybean_exports"].query("preferred and basis == 'calendar_year'").set_index("year")["value_bn"]
+    soy_all = t["soybean_exports"].query("basis == 'calendar_year'")
+    soy_exp = soy_all.query("preferred").set_index("year")["value_bn"]
+    # 2017 against 2018 from one series: the source of the preferred 2018 figure (see soybean_exports notes)
+    soy_2018_row = soy_all.query("preferred and year == 2018").iloc[0]
+    soy_2017_same = soy_all[(soy_all["year"] == 2017) & (soy_all["source_id"] == soy_2018_row["source_id"])].iloc[0]
+    probes = t["non_tariff_measures"]
+    probes = probes[(probes["actor"] == "China") & probes["instrument"].isin(["antitrust_probe", "anti_dumping_probe"])]
     soy_imp = t["soybean_imports"].set_index(["year", "origin"])
     ev = t["soybean_events"].set_index("event_id")
     ind = t["rare_earth_indicators"].set_index(["indicator", "period"])["value"]
@@ -573,7 +591,8 @@ def leverage_facts(t: dict) -> dict:
     uk_first = both[both["holdings_bn_uk"] > both["holdings_bn_cn"]]["date"].min()
     comp = t["company_exposure"].set_index(["company", "fiscal_year"])
     ntm = t["non_tariff_measures"]
-    cn_lists = ntm[(ntm["actor"] == "China") & ntm["instrument"].isin(["unreliable_entity_list", "export_control_list"])]
+    cn_lists = ntm[(ntm["actor"] == "China") & ntm["instrument"].isin(["unreliable_entity_list", "export_control_list"])
+                   & (ntm["date"].dt.year == 2025)]
     est = t["elasticity_estimates"].set_index("estimate_id")["value"]
     e_low, e_high = float(est["arw-elasticity-log"]), float(est["arw-elasticity-ihs"])
     calc_us = calculator.calculate(float(us_peak["rate_pct"]), e_low, 1.0, t["trade_flows"]).set_index("side")
@@ -612,7 +631,9 @@ def leverage_facts(t: dict) -> dict:
         "calc_us_change_pct_hi": float(calc_us_hi.loc["US", "change_pct"]),
         "calc_us_revenue_hi": float(calc_us_hi.loc["US", "revenue_bn"]),
         # soybeans
-        "soy_2017": float(soy_exp[2017]), "soy_2018": float(soy_exp[2018]), "soy_2024": float(soy_exp[2024]),
+        "soy_2017": float(soy_2017_same["value_bn"]), "soy_2018": float(soy_2018_row["value_bn"]),
+        "soy_2017_ers": float(soy_exp[2017]), "soy_2024": float(soy_exp[2024]),
+        "soy_series_publisher": str(data.sources().loc[soy_2018_row["source_id"], "publisher"]),
         "soy_us_share_2024": float(soy_imp.loc[(2024, "United States"), "share_pct"]),
         "soy_us_share_2025": float(soy_imp.loc[(2025, "United States"), "share_pct"]),
         "soy_br_share_2024": float(soy_imp.loc[(2024, "Brazil"), "share_pct"]),
@@ -651,7 +672,10 @@ def leverage_facts(t: dict) -> dict:
         # blacklists
         "cn_list_actions": int(len(cn_lists)),
         "cn_listed_entities": int(cn_lists["count"].sum()),
-        "cn_probes": int(ntm[(ntm["actor"] == "China") & ntm["instrument"].isin(["antitrust_probe", "anti_dumping_probe"])].shape[0]),
+        "cn_probes": int(len(probes)),
+        "cn_probes_2025": int((probes["date"].dt.year == 2025).sum()),
+        "cn_probe_earliest": _day(probes["date"].min()),
+        "cn_probes_dropped": int(probes["status"].isin(["suspended", "closed", "lifted"]).sum()),
         "cn_measures": int((ntm["actor"] == "China").sum()),
         "us_measures": int((ntm["actor"] == "US").sum()),
         "us_entity_list_count": int(ntm.set_index("measure_id").loc["us-2025-03-25-entity-list", "count"]),

@@ -11,6 +11,10 @@
 3. Fresh static files: a changed ``_static`` file replaces its stale copy in an incremental build.
 4. Data downloads. The CSVs and ``datapackage.json`` are copied to ``_data/`` in the site so the
    Data page and every chart can link to them.
+5. Dates a reader can use. Every page carries a banner with the dataset's "data as of" date (from
+   ``data/datapackage.json``, never typed) linking to the Data page; the theme's "Last updated on"
+   build date is dropped, since it says nothing about the facts and makes the HTML depend on the
+   day of the build.
 """
 
 from __future__ import annotations
@@ -30,6 +34,18 @@ def _drop_vendor(app, config) -> None:
         if not (isinstance(js, str) and js.startswith("vendor/")) and not (
             isinstance(js, tuple) and str(js[0]).startswith("vendor/"))
     ]
+
+
+def _data_as_of(app, pagename, templatename, context, doctree) -> None:
+    from .data import data_as_of
+    from .fmt import day
+
+    context["last_updated"] = None
+    pathto = context.get("pathto")
+    href = pathto("appendix/data") if pathto else "appendix/data.html"
+    context["theme_announcement"] = (
+        f'<span class="standoff-as-of">Data as of <strong>{day(data_as_of())}</strong>: every number in this '
+        f'book is checked up to that date. <a href="{href}">About the data</a></span>')
 
 
 def _page_scripts(app, pagename, templatename, context, doctree) -> None:
@@ -90,5 +106,6 @@ def setup(app):
     app.connect("config-inited", _drop_vendor)
     app.connect("builder-inited", _refresh_static)
     app.connect("html-page-context", _page_scripts)
+    app.connect("html-page-context", _data_as_of)
     app.connect("build-finished", _copy_data)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}

@@ -112,7 +112,6 @@ def escalation_facts(actions: pd.DataFrame, averages: pd.DataFrame) -> dict:
     geneva_cn = first(cn[cn["change_pp"] < 0])
     by_id = actions.set_index("action_id")
     avg = averages.set_index("point_id")
-    both_peak_from = max(us_peak["date"], cn_peak["date"])
     return {
         "us_first_rate": int(first(us)["rate_pct"]),
         "us_first_date": _day(first(us)["date"]),
@@ -125,10 +124,12 @@ def escalation_facts(actions: pd.DataFrame, averages: pd.DataFrame) -> dict:
         "us_rate_apr9": int(rate_on(actions, "US", "2025-04-09")),
         "us_reciprocal_apr9": int(by_id.loc["us-2025-04-09-reciprocal-84", "resulting_rate_pct"]),
         "us_increase_steps": int((us["change_pp"] > 0).sum()),
-        "cn_increase_steps": int(((actions["actor"] == "China") & (actions["scope"] == "all")
-                                  & (actions["status"] == "applied") & (actions["rate_change_pp"] > 0)).sum()),
+        # steps at the border (same-day steps merged): China's announced 34% never applied on its own
+        "cn_increase_steps": int((cn["change_pp"] > 0).sum()),
         "us_peak_days": int((geneva_us["date"] - us_peak["date"]).days),
+        "cn_peak_days": int((geneva_cn["date"] - cn_peak["date"]).days),
         "cn_first_all_rate": int(by_id.loc["cn-2025-04-10-34", "resulting_rate_pct"]),
+        "cn_first_applied_rate": int(first(cn[(cn["change_pp"] > 0) & (cn["date"] >= pd.Timestamp("2025-04-01"))])["rate_pct"]),
         "cn_peak_rate": int(cn_peak["rate_pct"]),
         "cn_peak_date": _day(cn_peak["date"]),
         "cn_peak_announced": _day(by_id.loc["cn-2025-04-12-125", "announced_date"]),
@@ -136,8 +137,15 @@ def escalation_facts(actions: pd.DataFrame, averages: pd.DataFrame) -> dict:
         "geneva_cn_rate": int(geneva_cn["rate_pct"]),
         "geneva_date": _day(geneva_us["date"]),
         "geneva_announced": _day(by_id.loc["us-2025-05-14-geneva", "announced_date"]),
-        "peak_days": int((geneva_us["date"] - both_peak_from).days),
         "geneva_cut_pp": int(-geneva_us["change_pp"]),
+        # Geneva removed the April increases above China's announced 34% country rate for good and suspended
+        # the part of that rate above the 10% baseline (derived: 125 - 34 and 34 - 10)
+        "geneva_removed_pp": int(by_id.loc["us-2025-04-10-reciprocal-125", "resulting_rate_pct"]
+                                 - by_id.loc["us-2025-04-09-reciprocal-34-announced", "resulting_rate_pct"]),
+        "geneva_suspended_pp": int(by_id.loc["us-2025-04-09-reciprocal-34-announced", "resulting_rate_pct"]
+                                   - by_id.loc["us-2025-05-14-geneva", "resulting_rate_pct"]),
+        "geneva_suspension_days": int((by_id.loc["us-2025-08-12-extension", "effective_date"]
+                                       - by_id.loc["us-2025-05-14-geneva", "effective_date"]).days),
         "piie_jan_us": float(avg.loc["us-2025-01-20", "avg_tariff_pct"]),
         "piie_april_us": float(avg.loc["us-2025-04", "avg_tariff_pct"]),
         "piie_peak_us": float(avg.loc["us-2025-05-early", "avg_tariff_pct"]),

@@ -47,3 +47,17 @@ def test_failing_cell_fails_the_build_and_names_the_notebook(tmp_path: Path):
     assert proc.returncode != 0, "a notebook with a failing cell must fail the build"
     assert "broken_chapter" in out, out[-3000:]
     assert "ZeroDivisionError" in out, out[-3000:]
+
+
+def test_every_page_shows_data_as_of_and_no_build_date(site):
+    """Readers see the date the facts are checked to, from data/, on every page; the build date is gone."""
+    from conftest import site_pages
+
+    from standoff import data
+    from standoff.fmt import day
+
+    as_of = day(data.data_as_of())
+    for page in site_pages(site):
+        html = (site / page).read_text(encoding="utf-8")
+        assert f"Data as of <strong>{as_of}</strong>" in html, f"{page}: no 'Data as of {as_of}' banner"
+        assert "Last updated on" not in html and "docbuild:last-update" not in html, f"{page}: shows a build date"

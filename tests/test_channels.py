@@ -114,14 +114,20 @@ def test_initiator_counts_only_count_calls_at_the_level():
     ])
     assert ch.initiator_counts(c) == {"US": 1, "China": 0, "unknown": 1}
     assert ch.initiator_counts(c, kind="call", level="minister") == {"US": 0, "China": 1, "unknown": 0}
+    assert ch.initiator_counts(c, start="2025-02-01") == {"US": 1, "China": 0, "unknown": 0}
+    assert ch.initiator_counts(c, end="2025-02-01") == {"US": 0, "China": 0, "unknown": 1}
 
 
 def test_real_data_gap_and_initiators():
     contacts = data.load("contacts")
     g = ch.longest_gap(ch.contact_gaps(ch.leader_contacts(contacts, start="2025-01-01")))
     assert (g["from_date"], g["to_date"], g["days"]) == (pd.Timestamp("2025-01-17"), pd.Timestamp("2025-06-05"), 139)
-    counts = ch.initiator_counts(contacts)
-    assert counts["US"] == 1 and counts["unknown"] >= counts["US"] + counts["China"]
+    # second term: 17 Jan and 5 Jun 2025 at Trump's request per Xinhua; 24 Nov 2025 per China's MFA (contested)
+    assert ch.initiator_counts(contacts, start="2025-01-01") == {"US": 3, "China": 0, "unknown": 2}
+    # first term (with the Nov 2016 president-elect call, which Xi placed): 14 at Trump's request per Chinese readouts
+    assert ch.initiator_counts(contacts, start="2016-11-01", end="2020-12-31") == {"US": 14, "China": 1, "unknown": 4}
+    us = contacts[contacts["initiated_by"] != "unknown"]
+    assert us["initiated_evidence"].notna().all()
 
 
 def test_period_of():

@@ -80,12 +80,116 @@ def test_derived_values_say_how():
 
 
 def test_data_as_of_covers_the_events():
+    """No event date lies after data_as_of (scheduled dates may, with an unknown outcome)."""
+    from standoff import checks
+
+    desc, tables = data.package()
+    assert checks.violations(desc, tables) == []
     as_of = pd.Timestamp(data.data_as_of())
     for name in ("tariff_actions", "contacts", "statements"):
         df = data.load(name)
         for col in df.columns:
             if str(df[col].dtype).startswith("datetime") and col not in ("planned_date",):
                 assert df[col].max() <= as_of, f"{name}.{col} has dates after data_as_of {as_of.date()}"
+
+
+# ---- honesty rules (standoff/checks.py): each broken rule names file, row, field and rule ------------
+
+def _break(tmp_path: Path, table: str, key: str, changes: dict, as_of: str | None = None,
+           first: bool = True, monkeypatch=None):
+    """Change one row of a copy of data/; return the DataError raised (first=True) or, with first=False,
+    (CSV line of the row, every violation of the honesty rules) found with the rules not raising."""
+    from standoff import checks
+
+    bad = tmp_path / "data"
+    shutil.copytree(DATA, bad)
+    res = RESOURCES[table]
+    path = bad / res["path"]
+    rows = _rows(path)
+    header = rows[0]
+    pk = res["schema"]["primaryKey"]
+    pk = pk[0] if isinstance(pk, list) else pk
+    line = next(i for i, r in enumerate(rows) if i and r[header.index(pk)] == key) + 1
+    for field, value in changes.items():
+        rows[line - 1][header.index(field)] = value
+    _write(path, rows)
+    if as_of:
+        desc = json.loads((bad / "datapackage.json").read_text())
+        desc["data_as_of"] = as_of
+        (bad / "datapackage.json").write_text(json.dumps(desc))
+    if not first:
+        monkeypatch.setattr(checks, "check", lambda *a: None)
+        desc, tables = data.package(bad)
+        return line, checks.violations(desc, tables)
+    with pytest.raises(DataError) as err:
+        data.validate(bad)
+    err.value.line = line
+    return err.value
+
+
+def _first_row(table: str, **where) -> dict:
+    with (DATA / RESOURCES[table]["path"]).open(newline="", encoding="utf-8") as f:
+        return next(r for r in csv.DictReader(f) if all(r[k] == v for k, v in where.items()))
+
+
+def test_rule_scheduled_date_needs_an_outcome(tmp_path: Path):
+    row = _first_row("rare_earth_controls", status="suspended")
+    e = _break(tmp_path, "rare_earth_controls", row["measure_id"], {"outcome": ""})
+    assert e.file == "rare_earth_controls.csv" and e.row == e.line and e.field == "outcome", str(e)
+    assert "scheduled-has-outcome" in str(e) and f"row {e.line}" in str(e)
+
+
+def test_rule_unknown_outcome_must_say_why(tmp_path: Path):
+    row = _first_row("rare_earth_controls", status="suspended")
+    e = _break(tmp_path, "rare_earth_controls", row["measure_id"], {"outcome": "Unknown as of data_as_of"})
+    assert e.field == "outcome" and "must say why" in str(e)
+
+
+def test_rule_a_past_scheduled_date_cannot_stay_scheduled(tmp_path: Path):
+    row = _first_row("tariff_actions", status="threatened")
+    e = _break(tmp_path, "tariff_actions", row["action_id"],
+               {"status": "scheduled", "outcome": "Unknown as of data_as_of: not reported"})
+    assert e.file == "tariff_actions.csv" and e.field == "status" and "scheduled-has-outcome" in str(e)
+
+
+def test_rule_an_outcome_after_data_as_of_can_only_be_unknown(tmp_path: Path, monkeypatch):
+    row = _first_row("rare_earth_controls", status="suspended")
+    line, found = _break(tmp_path, "rare_earth_controls", row["measure_id"], {"outcome": "Renewed for a year."},
+                         as_of="2025-12-31", first=False, monkeypatch=monkeypatch)
+    assert any(f == "rare_earth_controls.csv" and n == line and fld == "outcome"
+               and "can only be 'Unknown as of data_as_of" in m for f, n, fld, m in found), found
+
+
+def test_rule_no_row_dated_after_its_sources(tmp_path: Path):
+    row = _first_row("statements", statement_id="st-03")
+    e = _break(tmp_path, "statements", "st-03", {"date": "2025-05-30"})
+    assert e.file == "statements.csv" and e.field == "date" and "dated-after-source" in str(e), str(e)
+    assert row["source_id"] in str(e)
+
+
+def test_rule_no_event_after_data_as_of(tmp_path: Path, monkeypatch):
+    line, found = _break(tmp_path, "statements", "st-03", {}, as_of="2025-04-01", first=False,
+                         monkeypatch=monkeypatch)
+    assert any(f == "statements.csv" and n == line and "event-not-after-as-of" in m for f, n, fld, m in found), found
+
+
+def test_rule_coverage_count_catches_a_missing_contact(tmp_path: Path):
+    bad = tmp_path / "data"
+    shutil.copytree(DATA, bad)
+    rows = _rows(bad / "contacts.csv")
+    h = rows[0]
+    rows = [r for r in rows if r[h.index("contact_id")] != "2017-10-25-trump-xi-call"]
+    _write(bad / "contacts.csv", rows)
+    with pytest.raises(DataError) as err:
+        data.validate(bad)
+    e = err.value
+    assert e.file == "coverage_checks.csv" and e.field == "expected_count" and "coverage-count" in str(e), str(e)
+
+
+def test_rule_initiator_needs_evidence(tmp_path: Path):
+    row = _first_row("contacts", initiated_by="US")
+    e = _break(tmp_path, "contacts", row["contact_id"], {"initiated_evidence": ""})
+    assert e.file == "contacts.csv" and e.field == "initiated_evidence" and "initiator-has-evidence" in str(e)
 
 
 # ---- cross-checks -----------------------------------------------------------------------------

@@ -64,7 +64,12 @@ def test_real_data_escalation_facts():
     assert (f["us_peak_rate"], f["cn_peak_rate"]) == (145, 125)
     assert (f["geneva_us_rate"], f["geneva_cn_rate"]) == (30, 10)
     assert f["us_peak_date"] == "10 April 2025" and f["cn_peak_date"] == "12 April 2025"
-    assert f["peak_days"] == 32  # 12 April to 14 May 2025
+    assert (f["us_peak_days"], f["cn_peak_days"]) == (34, 32)  # from 10 and 12 April to 14 May 2025
+    # Geneva: 91 points removed for good, 24 suspended for 90 days (joint statement of 12 May 2025)
+    assert (f["geneva_cut_pp"], f["geneva_removed_pp"], f["geneva_suspended_pp"]) == (115, 91, 24)
+    assert f["geneva_suspension_days"] == 90
+    # China's announced 34% never applied on its own: 84% on 10 April, then 125% on 12 April
+    assert (f["cn_increase_steps"], f["cn_first_applied_rate"]) == (2, 84)
     assert f["us_rate_apr9"] == f["us_fentanyl_layer"] + f["us_reciprocal_apr9"]
 
 
