@@ -299,7 +299,8 @@ def contacts_chart(contacts: pd.DataFrame) -> alt.LayerChart:
                alt.Tooltip("outcome:N", title="Outcome"), alt.Tooltip("source_label:N", title="Source")]
     pts = alt.Chart(c).mark_point(filled=True, size=140).encode(
         x=x, y=y, color=color, opacity=fade, tooltip=tooltip, href="source_url:N")
-    text = alt.Chart(c).mark_text(align="left", dx=9, dy=-9, fontSize=10).encode(
+    # calls are too many to label; meetings carry their place
+    text = alt.Chart(c).transform_filter("datum.kind != 'call'").mark_text(align="left", dx=9, dy=-9, fontSize=10).encode(
         x=x, y=y, text="place:N", opacity=fade, color=alt.value("#7a7a7a"))
     return alt.layer(pts, text).add_params(pick).properties(
         width=WIDTH, height=200,
