@@ -61,6 +61,17 @@ def sources_html() -> str:
     """Every source, with publisher, title, date, kind, link, note and the tables citing it."""
     cites = citing_tables()
     src = data.load("sources")
+    parts = []
+    for kind, heading, intro in (
+            ("primary", "Primary sources",
+             "Documents of governments, courts and statistical agencies, and companies' own filings."),
+            ("secondary", "Secondary sources", "News reports, analysis and commentary.")):
+        sub = src[src["kind"] == kind]
+        parts.append(f"<h3 id='sources-{kind}'>{heading} ({len(sub)})</h3><p>{intro}</p>" + _source_list(sub, cites))
+    return "".join(parts)
+
+
+def _source_list(src, cites) -> str:
     items = []
     for _, r in src.iterrows():
         used = ", ".join(f"<a href='data.html#table-{_e(t)}'><code>{_e(t)}</code></a>" for t in cites.get(r["source_id"], []))

@@ -70,6 +70,15 @@ def test_every_source_is_cited_and_has_a_url():
     assert src["url"].str.match(r"https?://").all()
 
 
+def test_nine_in_ten_tariff_steps_cite_a_primary_document():
+    """Issue 17: the key rows cite the order, notice or announcement itself (document_id or a primary source)."""
+    a = data.load("tariff_actions")
+    kind = data.sources()["kind"]
+    primary = (a["document_id"].notna() | a["source_id"].map(kind).eq("primary")
+               | a["source_id_2"].map(kind).eq("primary"))
+    assert primary.mean() >= 0.9, a.loc[~primary, "action_id"].tolist()
+
+
 def test_derived_values_say_how():
     for name in data.table_names():
         df = data.load(name)
