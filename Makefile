@@ -60,6 +60,7 @@ grade: $(STAMP)
 	$(PY) -m standoff.classroom grade "$(ASSIGNMENT)" "$(SUBMISSIONS)"
 
 outputs: $(STAMP)
+	$(PY) scripts/glossary.py
 	$(PY) scripts/execute_notebooks.py
 
 clean:

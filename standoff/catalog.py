@@ -82,3 +82,37 @@ def _source_list(src, cites) -> str:
             f"<a href='{_e(r['url'])}'>{_e(r['title'])}</a> ({date}; {_e(r['kind'])}).{note}"
             f"<br><small>Cited by: {used or 'none'} · id <code>{_e(r['source_id'])}</code></small></li>")
     return "<ol class='standoff-sources'>" + "".join(items) + "</ol>"
+
+
+GLOSSARY_PAGE = "appendix/glossary.md"
+CATEGORY_TITLES = {"law": "Laws and legal provisions", "agency": "Agencies", "list": "Lists",
+                   "measure": "Measures", "court": "Courts and rulings", "economics": "Economics",
+                   "strategy": "Strategy"}
+
+
+def glossary_markdown() -> str:
+    """The Glossary appendix page (MyST), generated from the ``glossary`` table.
+
+    One ``{glossary}`` directive per category, so chapters can link a term with the ``{term}`` role; each
+    definition ends with a link to its source. ``scripts/glossary.py`` writes it to ``appendix/glossary.md``
+    (``make outputs`` runs it) and a test fails when the file differs from what the data gives.
+    """
+    g = data.load("glossary")
+    src = data.sources()
+    out = ["(glossary)=", "# Glossary", "",
+           "The terms this book uses, each defined in a sentence or two and linked to a source that supports the "
+           "definition. Chapters link a term where they first use it. The definitions come from the `glossary` "
+           "table in the [book's dataset](data.ipynb).", ""]
+    for cat, title in CATEGORY_TITLES.items():
+        rows = g[g["category"] == cat].sort_values("term", key=lambda s: s.str.lower())
+        if rows.empty:
+            continue
+        out += [f"## {title}", "", "```{glossary}"]
+        for _, r in rows.iterrows():
+            s = src.loc[r["source_id"]]
+            out += [str(r["term"]), f"  {r['definition']} Source: [{s['publisher']}, {s['title']}]({s['url']})."]
+            if isinstance(r["aliases"], str) and r["aliases"]:
+                out += ["", f"  Also written: {', '.join(a.strip() for a in r['aliases'].split(';'))}."]
+            out += [""]
+        out[-1:] = ["```", ""]
+    return "\n".join(out).rstrip("\n") + "\n"

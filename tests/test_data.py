@@ -335,3 +335,13 @@ def test_blank_required_cell_and_enum(tmp_path: Path):
     _write(bad / "tariff_actions.csv", rows)
     with pytest.raises(DataError, match=r"row 2, field 'status': 'rumoured' is not one of"):
         data.validate(bad)
+
+
+def test_glossary_page_is_generated_from_the_data():
+    from standoff import catalog
+
+    page = ROOT / catalog.GLOSSARY_PAGE
+    assert page.read_text(encoding="utf-8") == catalog.glossary_markdown(), \
+        f"{catalog.GLOSSARY_PAGE} is stale: run `make outputs` (scripts/glossary.py)"
+    g = data.load("glossary")
+    assert len(g) >= 25 and g["definition"].str.split().str.len().max() <= 60
