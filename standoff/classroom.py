@@ -150,6 +150,8 @@ def _autograded_possible(qs: list[dict]) -> float:
 
 
 def _to_float(v) -> float | None:
+    if v is None:
+        return None
     try:
         return float(v) if str(v).strip() != "" else None
     except ValueError:
@@ -212,6 +214,8 @@ def merge_rows(old: dict[str, dict], new: dict[str, dict], qs: list[dict]) -> di
         prev = old.get(key, {})
         out = dict(row)
         for col, val in prev.items():
+            if col is None or val is None:
+                continue
             if col not in std or (col.endswith(" (manual)") and str(val).strip() != ""):
                 out[col] = val
         merged[key] = out
@@ -466,8 +470,9 @@ def grade_one(nb_path: Path | str, ag_dir: Path, qs: list[dict], name: str, limi
         where = f"cell {first['cell']}" if first["cell"] else "grading"
         more = f" (+{len(errs) - 1} more)" if len(errs) > 1 else ""
         notes.append(f"{where}: {first['error'][:160]}{more}")
-    if limits.file_size and run["output_bytes"] >= limits.file_size * sb.MB * 0.99:
-        notes.append(f"output stopped at the {limits.file_size} MB file-size limit")
+    if res.get("output_bytes", 0) > sb.OUTPUT_CAP:
+        notes.append(f"printed {res['output_bytes'] / sb.MB:.0f} MB of output; kept the first "
+                     f"{sb.OUTPUT_CAP // sb.MB} MB")
     row = rows_from_results(res, qs, label, note="; ".join(notes))
     row["status"] = status
     if broken:  # a notebook that does not run top to bottom scores 0; say what the cells that run would get

@@ -32,6 +32,42 @@ import sys
 import time
 
 
+class CappedWriter:
+    """``sys.stdout``/``sys.stderr`` for the submission: keeps the first ``cap`` bytes, counts and drops the rest
+    (a print of 100 MB costs nothing and breaks nothing)."""
+
+    def __init__(self, fd: int, cap: int, counter: list):
+        self.fd, self.cap, self.counter = fd, cap, counter
+        self.encoding, self.errors = "utf-8", "replace"
+
+    def write(self, s) -> int:
+        data = str(s).encode("utf-8", "replace")
+        room = self.cap - self.counter[0]
+        if room > 0:
+            try:
+                os.write(self.fd, data[:room])
+            except OSError:
+                pass
+        self.counter[0] += len(data)
+        return len(s)
+
+    def writelines(self, lines) -> None:
+        for ln in lines:
+            self.write(ln)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        return self.fd
+
+    def writable(self) -> bool:
+        return True
+
+
 class CellTimeout(BaseException):
     """Raised inside a cell that ran longer than the cell timeout."""
 
@@ -97,6 +133,10 @@ def main() -> int:
     os.dup2(null, 0)
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the file-size limit fails instead of killing us
     apply_limits(cfg.get("limits", {}), cfg.get("uid"))
+    written = [0]
+    cap = int(cfg.get("output_cap") or 1024 * 1024)
+    sys.stdout = sys.__stdout__ = CappedWriter(1, cap, written)
+    sys.stderr = sys.__stderr__ = CappedWriter(2, cap, written)
 
     sys.modules["rfc3987_syntax"] = None  # see the module docstring: saves ~1.5 s, unused when grading
     from IPython.core.interactiveshell import InteractiveShell
@@ -134,6 +174,10 @@ def main() -> int:
             signal.setitimer(signal.ITIMER_REAL, 0)
         if os.getpid() != main_pid:  # a forked copy of this process: never report
             os._exit(0)
+        # drop the last traceback (it would keep a failed cell's memory alive)
+        sys.last_type = sys.last_value = sys.last_traceback = None
+        if hasattr(sys, "last_exc"):
+            sys.last_exc = None
         err = res.error_in_exec or res.error_before_exec if res is not None else err
         if err is not None:
             if isinstance(err, CellTimeout):
@@ -153,6 +197,7 @@ def main() -> int:
     results = GradingResults(Checker.get_results())
     payload = results_dict(results, cell_errors, timed_out)
     payload["check_seconds"] = round(time.perf_counter() - t0, 3)
+    payload["output_bytes"] = written[0]
     out.write(token + " " + json.dumps(payload) + "\n")
     out.flush()
     os._exit(0)  # skip interpreter teardown (and anything the submission registered with atexit)

@@ -39,6 +39,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MB = 1024 * 1024
+OUTPUT_CAP = MB  # what a submission prints is kept up to this many bytes, the rest counted and dropped
 SANDBOX_UID_BASE = 2_000_000  # unprivileged uids used when grading as root (one per parallel slot)
 
 
@@ -202,7 +203,7 @@ def run(scratch: Path, notebook: str, binds: dict[str, Path], limits: Limits, hi
                 os.chown(p, uid, uid)
     token = secrets.token_hex(16)
     cfg = {"token": token, "notebook": notebook, "tests": "./tests", "cell_timeout": limits.cell_timeout,
-           "limits": limits.runner_limits(), "uid": uid}
+           "output_cap": OUTPUT_CAP, "limits": limits.runner_limits(), "uid": uid}
     runner = [sys.executable, "-m", "standoff.grade_runner"]
     if sandbox:
         cmd = [*bwrap_args(scratch, binds, list(hide), home), "--", *runner]
