@@ -9,15 +9,19 @@ The assignments live in ``assignments/<name>.ipynb`` as otter-grader master note
    (no solutions, public tests only, plus the ``data/`` folder) and ``autograder/<name>-autograder_*.zip``;
 4. check the student notebook holds no solution and no hidden test.
 
-Grading runs ``otter run`` (no Docker, no network; the kernel needs only the loopback interface) once per
-submission and turns each ``results.json`` into one gradebook row. A submission that cannot be graded
-(not valid JSON, not a notebook, missing, a syntax error, timed out, otter crashed) gets a row with score 0
-and the reason (for a syntax error, also what the cells that do run would have scored);
-the run never stops at a bad submission.
+Grading (``make grade``) runs every submission in its own bubblewrap sandbox (:mod:`standoff.sandbox`: read-only
+root, hidden home and /tmp, no network, own PIDs, limits on CPU, memory, file size and processes, a wall-clock
+timeout) with a light runner (:mod:`standoff.grade_runner`) that executes the cells in-process and scores them
+with otter's own checks; as many sandboxes run at once as the machine has CPUs. Each result is kept in
+``.grading/`` next to the gradebook, so an interrupted run resumes. A submission that cannot be graded (not a
+notebook, a syntax error, timed out, crashed) gets a row with status ``error`` or ``timed out``, score 0 for
+what it lost and the reason; the run never stops at a bad submission. Re-grading merges into the gradebook
+and keeps the teacher's hand-graded marks; :mod:`standoff.feedback` writes the feedback pages.
 
 Pure functions (tested without otter): :func:`questions`, :func:`data_dir`, :func:`check_notebook`,
-:func:`rows_from_results`, :func:`error_row`, :func:`gradebook_columns`. Drivers: :func:`build`,
-:func:`grade_one`, :func:`grade_folder`, :func:`write_gradebook`. CLI: ``python -m standoff.classroom``.
+:func:`rows_from_results`, :func:`error_row`, :func:`gradebook_columns`, :func:`merge_rows`, :func:`total_row`.
+Drivers: :func:`build`, :func:`grade_one`, :func:`grade_folder`, :func:`write_gradebook`. CLI:
+``python -m standoff.classroom``.
 """
 
 from __future__ import annotations
@@ -631,8 +635,9 @@ def grade_folder(name: str, folder: Path | str, autograder: Path | str | None = 
             return r
 
         replaced = []
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(one, item) for item in run]
+        pool = ThreadPoolExecutor(max_workers=jobs)
+        futures = [pool.submit(one, item) for item in run]
+        try:
             for fut in as_completed(futures):
                 r = fut.result()
                 label = r["submission"]
@@ -643,6 +648,14 @@ def grade_folder(name: str, folder: Path | str, autograder: Path | str | None = 
                 row = r["row"]
                 if bar:
                     bar.step(f"{label}: {row['status']} {float(row['total']):g}/{float(row['possible']):g}")
+        except KeyboardInterrupt:
+            pool.shutdown(wait=False, cancel_futures=True)
+            sb.kill_all()
+            print(f"\ninterrupted: {len(cached)} of {len(todo)} submission(s) graded and kept in {state}; "
+                  f"run the same command again to grade the rest", file=sys.stderr, flush=True)
+            raise
+        finally:
+            pool.shutdown(wait=True)
     append_history(outdir / "gradebook-history.csv", replaced, qs,
                    "regrade requested" if regrade else "submission changed or first graded in a new run")
     new_rows = {label: r["row"] for label, r in cached.items() if label in {t[1] for t in run} or label not in old_rows}
@@ -710,8 +723,11 @@ def main(argv: list[str] | None = None) -> int:
     limits = sb.Limits(timeout=a.timeout, cell_timeout=a.cell_timeout, cpu=a.cpu, memory=a.memory,
                        file_size=a.file_size, processes=a.processes)
     t0 = time.perf_counter()
-    path = grade_folder(a.name, a.folder, out=a.out, jobs=a.jobs, limits=limits, sandbox=not a.unsafe,
-                        regrade=a.regrade, subfolders=a.subfolder, show_names=a.show_names)
+    try:
+        path = grade_folder(a.name, a.folder, out=a.out, jobs=a.jobs, limits=limits, sandbox=not a.unsafe,
+                            regrade=a.regrade, subfolders=a.subfolder, show_names=a.show_names)
+    except KeyboardInterrupt:
+        return 130
     print(f"gradebook: {path}  [{time.perf_counter() - t0:.1f} s]")
     print(f"feedback: {path.parent / 'feedback'}/ (one page per submission), class summary: "
           f"{path.parent / 'summary.html'}, hand-graded answers: {path.parent / 'answers'}/")

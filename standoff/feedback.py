@@ -134,7 +134,7 @@ def _chart_html(qs: list[dict], rows: list[dict]) -> str:
     df = pd.DataFrame(recs)
     order = [_qcol(q) for q in qs]
     chart = alt.Chart(df).mark_bar().encode(
-        x=alt.X("score:O", title="Score"),
+        x=alt.X("score:O", title="Score", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("count():Q", title="Students"),
         tooltip=["question:N", "score:Q", "count():Q"],
     ).properties(width=150, height=120).facet(
@@ -142,7 +142,7 @@ def _chart_html(qs: list[dict], rows: list[dict]) -> str:
     ).properties(description="Bar charts, one per question: how many students got each score.",
                  title="Score distribution per question")
     spec = chart.to_dict()
-    return theme.StableHTMLRenderer()(spec)["text/html"]
+    return theme.StableHTMLRenderer()(spec, embed_options={"actions": False})["text/html"]
 
 
 def summary_page(assignment: str, qs: list[dict], rows: list[dict], columns: list[str]) -> str:

@@ -63,6 +63,21 @@ class Limits:
                 f"file size {self.file_size} MB, processes {self.processes}")
 
 
+RUNNING: set = set()  # process groups of the sandboxes running now (killed by kill_all on Ctrl-C)
+_LOCK = threading.Lock()
+
+
+def kill_all() -> None:
+    """Kill every sandbox this process started that is still running."""
+    with _LOCK:
+        pids = list(RUNNING)
+    for pid in pids:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
 class SandboxUnavailable(RuntimeError):
     """bubblewrap cannot run here; the message says why and what to do."""
 
@@ -214,6 +229,8 @@ def run(scratch: Path, notebook: str, binds: dict[str, Path], limits: Limits, hi
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, start_new_session=True)
+    with _LOCK:
+        RUNNING.add(proc.pid)
     out: list = []
     err: list = []
     threads = [threading.Thread(target=_reader, args=(proc.stdout, 8 * MB, out), daemon=True),
@@ -237,6 +254,8 @@ def run(scratch: Path, notebook: str, binds: dict[str, Path], limits: Limits, hi
             except ProcessLookupError:
                 pass
             proc.wait()
+        with _LOCK:
+            RUNNING.discard(proc.pid)
     for t in threads:
         t.join(timeout=10)
     seconds = time.perf_counter() - t0
