@@ -571,3 +571,22 @@ def test_unsafe_grading_says_so(built, tmp_path):
                            feedback=False)
     row = cl.read_gradebook(path)[1]["ann.ipynb"]
     assert row["status"] == "unsafe" and "WITHOUT the sandbox" in row["note"] and float(row["total"]) == 8.0
+
+
+@pytest.mark.slow
+def test_light_runner_scores_like_otter_run(built, graded, tmp_path):
+    """The sandboxed runner gives the same per-question scores as `otter run` (otter's own grading, no sandbox)."""
+    import subprocess
+
+    b = built["strategy"]
+    sub = tmp_path / "strategy.ipynb"
+    src = graded["strategy"]["path"].parent / "3-partly.ipynb"
+    sub.write_text(src.read_text())
+    proc = subprocess.run([*cl._otter(), "run", "--no-logo", "-a", str(b["autograder"]), "-o", str(tmp_path), sub.name],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    otter_row = cl.rows_from_results(json.loads((tmp_path / "results.json").read_text()), graded["strategy"]["qs"], "x")
+    ours = graded["strategy"]["rows"]["3-partly.ipynb"]
+    for q in graded["strategy"]["qs"]:
+        if not q["manual"]:
+            assert float(ours[q["name"]]) == otter_row[q["name"]], q
