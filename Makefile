@@ -67,13 +67,17 @@ vendor: $(STAMP)
 assignments: $(STAMP)
 	$(PY) scripts/assignments.py
 
-GRADE_FLAGS = $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(CELL_TIMEOUT),--cell-timeout $(CELL_TIMEOUT)) \
-  $(if $(CPU),--cpu $(CPU)) $(if $(MEMORY),--memory $(MEMORY)) $(if $(FILE_SIZE),--file-size $(FILE_SIZE)) \
-  $(if $(PROCESSES),--processes $(PROCESSES)) $(if $(JOBS),--jobs $(JOBS)) $(if $(REGRADE),--regrade) \
-  $(foreach f,$(SUBFOLDER),--subfolder $(f)) $(if $(SHOW_NAMES),--show-names) $(if $(UNSAFE),--unsafe)
+# grading options are read from the make command line only (never from the environment: UNSAFE must be explicit)
+arg = $(if $(filter command line,$(origin $(1))),$($(1)))
+GRADE_FLAGS = $(if $(call arg,TIMEOUT),--timeout $(TIMEOUT)) $(if $(call arg,CELL_TIMEOUT),--cell-timeout $(CELL_TIMEOUT)) \
+  $(if $(call arg,CPU),--cpu $(CPU)) $(if $(call arg,MEMORY),--memory $(MEMORY)) \
+  $(if $(call arg,FILE_SIZE),--file-size $(FILE_SIZE)) $(if $(call arg,PROCESSES),--processes $(PROCESSES)) \
+  $(if $(call arg,JOBS),--jobs $(JOBS)) $(if $(call arg,REGRADE),--regrade) \
+  $(foreach f,$(call arg,SUBFOLDER),--subfolder $(f)) $(if $(call arg,SHOW_NAMES),--show-names) \
+  $(if $(call arg,UNSAFE),--unsafe)
 
 # UNSAFE=1 grades without the sandbox, so it does not need bubblewrap
-grade: $(STAMP) $(if $(UNSAFE),,bwrap)
+grade: $(STAMP) $(if $(call arg,UNSAFE),,bwrap)
 	test -n "$(ASSIGNMENT)" -a -n "$(SUBMISSIONS)" || \
 	  { echo "usage: make grade ASSIGNMENT=<standoff|strategy|first_trade_war> SUBMISSIONS=<folder> [UNSAFE=1 ...]"; exit 2; }
 	$(PY) -m standoff.classroom grade "$(ASSIGNMENT)" "$(SUBMISSIONS)" $(GRADE_FLAGS)

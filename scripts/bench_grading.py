@@ -103,11 +103,18 @@ def main(n: int = 60) -> None:
             print(proc.stdout[-2000:], proc.stderr[-2000:])
             raise SystemExit("grading the generated folder failed")
         rows = list(cl.read_gradebook(many / "gradebook.csv")[1].values())
-        per = [json.loads(p.read_text())["seconds"] for p in (many / ".grading").glob("*.json")]
+        results = [json.loads(p.read_text()) for p in (many / ".grading").glob("*.json")]
+        per = [r["seconds"] for r in results]
+        timings: dict[str, float] = {}
+        for r in results:
+            for k, v in (r.get("timings") or {}).items():
+                timings[k] = timings.get(k, 0.0) + v / len(results)
         statuses = {s: sum(r["status"] == s for r in rows) for s in {r["status"] for r in rows}}
         print(f"           make grade, {n} generated submissions:          {t_many:5.1f} s   (goal <= 240 s)"
               f"  = {t_many / n:.2f} s per submission; each run {sum(per) / len(per):.2f} s on average"
               f" with {cl.default_jobs()} at once; statuses {statuses}")
+        print("           inside one run, on average: " + ", ".join(f"{k.replace('_', ' ')} {v:.2f} s"
+                                                              for k, v in timings.items()))
 
 
 if __name__ == "__main__":

@@ -487,7 +487,7 @@ def grade_one(nb_path: Path | str, ag_dir: Path, qs: list[dict], name: str, limi
     if broken:  # a notebook that does not run top to bottom scores 0; say what the cells that run would get
         row = error_row(qs, label, "; ".join(broken) + f"; not scored (the cells that run would score "
                                                        f"{row['total']:g} of {_autograded_possible(qs):g})")
-    return done(row, res.get("tests", []))
+    return done(row, res.get("tests", []), timings=res.get("timings", {}))
 
 
 def submissions(folder: Path | str) -> list[Path]:
