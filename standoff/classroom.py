@@ -476,7 +476,7 @@ def grade_one(nb_path: Path | str, ag_dir: Path, qs: list[dict], name: str, limi
     errs = [e for e in res.get("cell_errors", []) if "CellTimeout" not in e["error"]]
     if errs:
         first = errs[0]
-        where = f"cell {first['cell']}" if first["cell"] else "grading"
+        where = f"code cell {first['cell']}" if first["cell"] else "grading"
         more = f" (+{len(errs) - 1} more)" if len(errs) > 1 else ""
         notes.append(f"{where}: {first['error'][:160]}{more}")
     if res.get("output_bytes", 0) > sb.OUTPUT_CAP:

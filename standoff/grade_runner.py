@@ -89,20 +89,22 @@ def apply_limits(limits: dict, uid: int | None) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
-def code_cells(nb: dict) -> list[str]:
-    """The code to run, in order, as otter's GradingPreprocessor prepares it (ignored cells out, check cells in)."""
-    out = []
+def code_cells(nb: dict) -> list[tuple[int, str]]:
+    """The code to run, in order, as otter's GradingPreprocessor prepares it (ignored cells out, check cells in),
+    each with the number of the notebook's code cell it comes from (1 for the first code cell)."""
+    out, n = [], 0
     for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        n += 1
         meta = cell.get("metadata", {}) or {}
         otter_meta = meta.get("otter", {}) if isinstance(meta.get("otter"), dict) else {}
         if "otter_ignore" in (meta.get("tags") or []) or otter_meta.get("ignore", False):
             continue
-        if cell.get("cell_type") != "code":
-            continue
         src = cell.get("source", "")
-        out.append("".join(src) if isinstance(src, list) else str(src))
+        out.append((n, "".join(src) if isinstance(src, list) else str(src)))
         for test in otter_meta.get("tests") or []:
-            out.append(f'__otter_grader__.check("{test}")')
+            out.append((n, f'__otter_grader__.check("{test}")'))
     return out
 
 
@@ -169,7 +171,7 @@ def main() -> int:
 
     signal.signal(signal.SIGALRM, on_alarm)
     cell_errors, timed_out = [], []
-    for i, src in enumerate(code_cells(nb), start=1):
+    for i, src in code_cells(nb):
         if cell_timeout:
             signal.setitimer(signal.ITIMER_REAL, cell_timeout)
         try:
@@ -194,10 +196,14 @@ def main() -> int:
 
     t0 = t_cells = time.perf_counter()
     for path in sorted(glob.glob(os.path.join(tests_dir, "*.py"))):
+        if cell_timeout:  # a check can hang too (an answer whose == never returns)
+            signal.setitimer(signal.ITIMER_REAL, cell_timeout)
         try:
             Checker.check_if_not_already_checked(path, global_env=shell.user_ns)
         except BaseException as e:  # a broken environment must not lose the other questions
             cell_errors.append({"cell": 0, "error": f"check {os.path.basename(path)}: {type(e).__name__}: {e}"[:300]})
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
     if os.getpid() != main_pid:
         os._exit(0)
     results = GradingResults(Checker.get_results())
