@@ -59,9 +59,9 @@ def breakdown() -> None:
          "import sys; sys.modules['rfc3987_syntax'] = None; from otter import Notebook"),
         ("import nbformat (jsonschema formats)", "import nbformat"),
         ("import standoff + load trade_flows", "from standoff import data, games; data.load('trade_flows')"),
-        ("start + stop a Jupyter kernel", "from jupyter_client.manager import start_new_kernel\n"
-                                          "km, kc = start_new_kernel(kernel_name='python3'); kc.stop_channels(); "
-                                          "km.shutdown_kernel(now=True)"),
+        ("start + stop a Jupyter kernel", ("from jupyter_client.manager import start_new_kernel\n"
+                                           "km, kc = start_new_kernel(kernel_name='python3'); kc.stop_channels(); "
+                                           "km.shutdown_kernel(now=True)")),
     ]
     print("grading    where the time of one run goes (fresh process each, best of 2):")
     for label, code in steps:

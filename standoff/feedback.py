@@ -64,14 +64,22 @@ def _qcol(q: dict) -> str:
     return f"{q['name']} (manual)" if q["manual"] else q["name"]
 
 
+def _passed(cases: list[dict], ran: bool) -> str:
+    """``2 of 3`` (green when all passed), ``none`` when the question has no such checks, ``not run``."""
+    if not cases:
+        return "none" if ran else "not run"
+    ok = sum(c["passed"] for c in cases)
+    return f"<span class=\"{'pass' if ok == len(cases) else 'fail'}\">{ok} of {len(cases)}</span>"
+
+
 def student_page(assignment: str, qs: list[dict], row: dict, tests: list[dict]) -> str:
     """The feedback page of one submission (see the module docstring)."""
     by_name: dict[str, list[dict]] = {}
     for t in tests:
         by_name.setdefault(str(t["name"]).split(" - ")[0].strip(), []).extend(t.get("cases", []))
     parts = [f"<h1>Feedback: {_e(assignment)}</h1>",
-             f"<p>Submission <strong>{_e(row['submission'])}</strong>. Status: <strong>{_e(row['status'])}</strong>. "
-             f"Score so far: <strong>{_num(row['total'])} of {_num(row['possible'])}</strong> points.</p>"]
+             (f"<p>Submission <strong>{_e(row['submission'])}</strong>. Status: <strong>{_e(row['status'])}</strong>. "
+              f"Score so far: <strong>{_num(row['total'])} of {_num(row['possible'])}</strong> points.</p>")]
     if row.get("note"):
         parts.append(f"<p class=\"note\">Note: {_e(row['note'])}</p>")
     parts.append("<table><thead><tr><th scope=\"col\">Question</th><th scope=\"col\">Score</th>"
@@ -87,14 +95,8 @@ def student_page(assignment: str, qs: list[dict], row: dict, tests: list[dict]) 
         pub = [c for c in cases if not c["hidden"]]
         hid = [c for c in cases if c["hidden"]]
 
-        def count(cs):
-            if not cs:
-                return "none" if cases else "not run"
-            ok = sum(c["passed"] for c in cs)
-            return f"<span class=\"{'pass' if ok == len(cs) else 'fail'}\">{ok} of {len(cs)}</span>"
-
         parts.append(f"<tr><td>{_e(q['name'])}</td><td>{_num(val) or 0} / {q['points']:g}</td>"
-                     f"<td>{count(pub)}</td><td>{count(hid)}</td></tr>")
+                     f"<td>{_passed(pub, bool(cases))}</td><td>{_passed(hid, bool(cases))}</td></tr>")
         failed = [c for c in pub if not c["passed"]]
         if failed:
             details.append(f"<h2>{_e(q['name'])}: public checks that failed</h2>")

@@ -402,7 +402,7 @@ def test_regrading_keeps_manual_marks_and_resumes(built, tmp_path):
     (folder / "late" / "bob.ipynb").write_text(b["student"].read_text())
     kw = dict(autograder=b["autograder"], jobs=2, progress=False, feedback=False)
     path = cl.grade_folder("strategy", folder, **kw)
-    header, rows = cl.read_gradebook(path)
+    _, rows = cl.read_gradebook(path)
     assert list(rows) == ["ann.ipynb"]
     rows["ann.ipynb"]["q5 (manual)"] = "2.5"                     # the teacher marks the written answer
     cl.write_gradebook(list(rows.values()), cl.questions(json.loads((cl.ASSIGNMENTS / "strategy.ipynb").read_text())),
