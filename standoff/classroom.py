@@ -470,9 +470,9 @@ def grade_one(nb_path: Path | str, ag_dir: Path, qs: list[dict], name: str, limi
     status = "graded"
     if res.get("timed_out_cells"):
         status = "timed out"
-        cells = ", ".join(str(c) for c in res["timed_out_cells"])
-        notes.append(f"code cell {cells} ran longer than {limits.cell_timeout:g} s and was stopped; "
-                     f"the questions were graded on what ran")
+        what = res["timed_out_cells"]
+        notes.append(f"{', '.join(str(w) for w in what)} ran longer than {limits.cell_timeout:g} s and "
+                     f"{'was' if len(what) == 1 else 'were'} stopped; the questions were graded on what ran")
     errs = [e for e in res.get("cell_errors", []) if "CellTimeout" not in e["error"]]
     if errs:
         first = errs[0]

@@ -16,7 +16,8 @@ does in a kernel (a ``grader.check`` cell grades its question at that point, wit
 hidden checks run; questions never checked are checked at the end; cells that raise are recorded and the run
 goes on), and scores with otter's ``Checker`` and ``GradingResults``.
 
-Resource limits are set here, after the sandbox has started (so the user namespace is not created with them),
+After a cell's time is up the alarm repeats every second until the cell ends, so code that swallows the first
+interruption (or hangs again in the next check) is stopped too. Resource limits are set here, after the sandbox has started (so the user namespace is not created with them),
 and before any submission code runs; when started as root the runner first drops to an unprivileged uid so the
 process-count limit holds. Each code cell also gets ``cell_timeout`` seconds of wall-clock time.
 """
@@ -166,14 +167,18 @@ def main() -> int:
 
     cell_timeout = float(cfg.get("cell_timeout") or 0)
 
+    fired = [False]  # the alarm went off during this cell (even if the cell swallowed the exception)
+
     def on_alarm(signum, frame):
+        fired[0] = True
         raise CellTimeout(f"cell ran longer than {cell_timeout:g} s")
 
     signal.signal(signal.SIGALRM, on_alarm)
     cell_errors, timed_out = [], []
     for i, src in code_cells(nb):
+        fired[0] = False
         if cell_timeout:
-            signal.setitimer(signal.ITIMER_REAL, cell_timeout)
+            signal.setitimer(signal.ITIMER_REAL, cell_timeout, 1.0)
         try:
             res = shell.run_cell(src, store_history=True)
         except CellTimeout as e:  # raised outside the cell's own try (IPython's bookkeeping)
@@ -187,23 +192,26 @@ def main() -> int:
         if hasattr(sys, "last_exc"):
             sys.last_exc = None
         err = res.error_in_exec or res.error_before_exec if res is not None else err
+        if fired[0] or isinstance(err, CellTimeout):
+            timed_out.append(f"code cell {i}")
         if err is not None:
-            if isinstance(err, CellTimeout):
-                timed_out.append(i)
             cell_errors.append({"cell": i, "error": f"{type(err).__name__}: {str(err)[:300]}"})
     sys.stdout.flush()
     sys.stderr.flush()
 
     t0 = t_cells = time.perf_counter()
     for path in sorted(glob.glob(os.path.join(tests_dir, "*.py"))):
+        fired[0] = False
         if cell_timeout:  # a check can hang too (an answer whose == never returns)
-            signal.setitimer(signal.ITIMER_REAL, cell_timeout)
+            signal.setitimer(signal.ITIMER_REAL, cell_timeout, 1.0)
         try:
             Checker.check_if_not_already_checked(path, global_env=shell.user_ns)
         except BaseException as e:  # a broken environment must not lose the other questions
             cell_errors.append({"cell": 0, "error": f"check {os.path.basename(path)}: {type(e).__name__}: {e}"[:300]})
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
+        if fired[0]:
+            timed_out.append(f"the final checks of {os.path.basename(path)[:-3]}")
     if os.getpid() != main_pid:
         os._exit(0)
     results = GradingResults(Checker.get_results())

@@ -443,6 +443,10 @@ HOSTILE = {  # name: code put in place of question 1's answer (p_hold, p_collisi
                "        time.sleep(30)\n        os._exit(0)\n    kids.append(pid)"),
     "f-memory": "def grab():\n    blocks = []\n    while True:\n        blocks.append(bytearray(64 * 1024 * 1024))\ngrab()",
     "g-print": "print('x' * 100_000_000)",
+    "i-hang-in-checks": ("class Stubborn(float):\n    def __lt__(self, other):\n        while True:\n"
+                         "            try:\n                pass\n            except BaseException:\n                pass\n"
+                         "    __gt__ = __sub__ = __rsub__ = __eq__ = __lt__\n"
+                         "p_hold = p_collision = Stubborn(0.3)"),
 }
 
 
@@ -547,6 +551,7 @@ def test_hostile_submissions_touch_nothing_outside_scratch(hostile):
     ("e-fork", "graded", "BlockingIOError"),
     ("f-memory", "graded", "MemoryError"),
     ("g-print", "graded", "printed 95 MB of output"),
+    ("i-hang-in-checks", "timed out", "ran longer than 4 s"),
 ])
 def test_hostile_submission_is_graded_not_obeyed(hostile, name, status, reason):
     row = hostile["rows"][f"{name}.ipynb"]
