@@ -581,6 +581,12 @@ def grade_folder(name: str, folder: Path | str, autograder: Path | str | None = 
     qs = questions(json.loads(Path(master or ASSIGNMENTS / f"{name}.ipynb").read_text()))
     path = Path(out).resolve() if out else folder / "gradebook.csv"
     outdir = path.parent
+    hide = sorted({folder, outdir})
+    for h in hide if sandbox else ():  # the sandbox hides these folders, so they must not hold what it runs
+        for keep in (ROOT, Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()):
+            if keep == h or h in keep.parents:
+                raise ValueError(f"{h} contains {keep}, which the sandbox needs; put the submissions (and the "
+                                 f"gradebook) in a folder of their own")
     state = outdir / ".grading"
     state.mkdir(parents=True, exist_ok=True)
     ag_digest = file_digest(autograder)
@@ -603,7 +609,6 @@ def grade_folder(name: str, folder: Path | str, autograder: Path | str | None = 
             run.append((flag, label, p, digest))
 
     old_cols, old_rows = read_gradebook(path)
-    hide = sorted({folder, outdir})
     bar = Progress(len(run), jobs or 1) if progress and run else None
     print(f"grading {name}: {len(todo)} submission(s), {len(cached)} already graded, {len(run)} to grade"
           f" ({'sandbox: ' + limits.describe() if sandbox else 'UNSAFE: no sandbox'})", flush=True)
@@ -728,6 +733,9 @@ def main(argv: list[str] | None = None) -> int:
                             regrade=a.regrade, subfolders=a.subfolder, show_names=a.show_names)
     except KeyboardInterrupt:
         return 130
+    except (FileNotFoundError, ValueError) as e:
+        print(f"make grade: {e}", file=sys.stderr)
+        return 2
     print(f"gradebook: {path}  [{time.perf_counter() - t0:.1f} s]")
     print(f"feedback: {path.parent / 'feedback'}/ (one page per submission), class summary: "
           f"{path.parent / 'summary.html'}, hand-graded answers: {path.parent / 'answers'}/")

@@ -337,6 +337,12 @@ def test_sandbox_unavailable_says_why_and_how(monkeypatch, capsys):
     assert "cannot grade safely" in capsys.readouterr().err
 
 
+def test_grading_refuses_a_folder_that_holds_the_book(tmp_path):
+    (tmp_path / "ag.zip").write_bytes(b"")
+    with pytest.raises(ValueError, match="folder of their own"):   # the sandbox would hide the book's own code
+        cl.grade_folder("strategy", cl.ROOT, autograder=tmp_path / "ag.zip", out=tmp_path / "g.csv", progress=False)
+
+
 # ------------------------------------------------------------------------------------------ feedback (pure)
 
 def test_student_page_shows_checks_without_hidden_text():
