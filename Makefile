@@ -2,12 +2,17 @@
 #   make book    create .venv, install the pinned requirements, build the site into _build/html
 #   make serve   serve the built site on http://127.0.0.1:8000
 #   make test    install test needs (incl. Debian chromium), build, and run the whole suite
-#   make bench   build times, notebook times, page weights, data load time
+#   make bench   build times, notebook times, page weights, data load time, grading time per submission
+#                and for 60 generated submissions (BENCH=--only-grading for the grading part alone)
 #   make vendor  re-vendor vega/vega-lite/vega-embed + widget manager from npm into _static/vendor
 #   make outputs re-execute the notebooks in place (after changing data/ or standoff/)
 #   make assignments  build the otter-grader assignments into _build/assignments (and copy the student
 #                notebooks into _build/html/assignments); `make book` runs it after the site build
-#   make grade ASSIGNMENT=<name> SUBMISSIONS=<dir>  grade every notebook in <dir>; writes <dir>/gradebook.csv
+#   make grade ASSIGNMENT=<name> SUBMISSIONS=<dir>  grade every notebook in <dir>, each in a bubblewrap
+#                sandbox; writes <dir>/gradebook.csv, feedback/, summary.html, answers/. Optional variables:
+#                TIMEOUT CELL_TIMEOUT CPU MEMORY FILE_SIZE PROCESSES JOBS (limits; see --help),
+#                REGRADE=1, SUBFOLDER=late, SHOW_NAMES=1, UNSAFE=1 (no sandbox: only for trusted notebooks)
+#   make bwrap   install bubblewrap with apt-get when it is missing (make test and make grade need it)
 SHELL := /bin/bash
 .ONESHELL:
 .SHELLFLAGS := -eu -o pipefail -c
@@ -17,7 +22,7 @@ STAMP  := $(VENV)/.installed
 PORT   ?= 8000
 JB     := $(VENV)/bin/jupyter-book build . -W -n --keep-going
 
-.PHONY: book serve test bench vendor outputs chromium clean assignments grade
+.PHONY: book serve test bench vendor outputs chromium bwrap clean assignments grade
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -41,12 +46,20 @@ chromium:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi
 	chromium --version
 
-test: $(STAMP) chromium
+bwrap:
+	if ! command -v bwrap >/dev/null; then \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; } || \
+	  { echo "make: bubblewrap (bwrap) is missing and apt-get could not install it. Grading runs every"; \
+	    echo "submission in a bubblewrap sandbox: install it (sudo apt-get install bubblewrap), or, only for"; \
+	    echo "notebooks you trust, grade without the sandbox: make grade ... UNSAFE=1"; exit 1; }; fi
+	bwrap --version
+
+test: $(STAMP) chromium bwrap
 	$(PY) -m pytest tests intro.ipynb chapters appendix classroom \
 	  --nbval --nbval-current-env
 
-bench: $(STAMP) chromium
-	$(PY) scripts/bench.py
+bench: $(STAMP) chromium bwrap
+	$(PY) scripts/bench.py $(BENCH)
 
 vendor: $(STAMP)
 	scripts/vendor.sh $(PY)
@@ -54,10 +67,20 @@ vendor: $(STAMP)
 assignments: $(STAMP)
 	$(PY) scripts/assignments.py
 
-grade: $(STAMP)
+# grading options are read from the make command line only (never from the environment: UNSAFE must be explicit)
+arg = $(if $(filter command line,$(origin $(1))),$($(1)))
+GRADE_FLAGS = $(if $(call arg,TIMEOUT),--timeout $(TIMEOUT)) $(if $(call arg,CELL_TIMEOUT),--cell-timeout $(CELL_TIMEOUT)) \
+  $(if $(call arg,CPU),--cpu $(CPU)) $(if $(call arg,MEMORY),--memory $(MEMORY)) \
+  $(if $(call arg,FILE_SIZE),--file-size $(FILE_SIZE)) $(if $(call arg,PROCESSES),--processes $(PROCESSES)) \
+  $(if $(call arg,JOBS),--jobs $(JOBS)) $(if $(call arg,REGRADE),--regrade) \
+  $(foreach f,$(call arg,SUBFOLDER),--subfolder $(f)) $(if $(call arg,SHOW_NAMES),--show-names) \
+  $(if $(call arg,UNSAFE),--unsafe)
+
+# UNSAFE=1 grades without the sandbox, so it does not need bubblewrap
+grade: $(STAMP) $(if $(call arg,UNSAFE),,bwrap)
 	test -n "$(ASSIGNMENT)" -a -n "$(SUBMISSIONS)" || \
-	  { echo "usage: make grade ASSIGNMENT=<standoff|strategy|first_trade_war> SUBMISSIONS=<folder>"; exit 2; }
-	$(PY) -m standoff.classroom grade "$(ASSIGNMENT)" "$(SUBMISSIONS)"
+	  { echo "usage: make grade ASSIGNMENT=<standoff|strategy|first_trade_war> SUBMISSIONS=<folder> [UNSAFE=1 ...]"; exit 2; }
+	$(PY) -m standoff.classroom grade "$(ASSIGNMENT)" "$(SUBMISSIONS)" $(GRADE_FLAGS)
 
 outputs: $(STAMP)
 	$(PY) scripts/glossary.py

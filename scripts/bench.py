@@ -23,6 +23,7 @@ from urllib.parse import urlparse
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "scripts"))
 from conftest import CHROMIUM, CHROMIUM_ARGS, site_pages  # noqa: E402
 
 
@@ -101,6 +102,11 @@ def weigh(browser, url: str) -> dict:
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
+    import bench_grading
+
+    if "--only-grading" in sys.argv:
+        return bench_grading.main()
+
     jb = str(BIN / "jupyter-book")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -162,6 +168,7 @@ def main() -> None:
             browser.close()
         book_httpd.shutdown()
         tpl_httpd.shutdown()
+    bench_grading.main()
 
 
 if __name__ == "__main__":

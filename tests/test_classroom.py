@@ -1,17 +1,23 @@
 """Classroom: the otter-grader assignments build, grade as expected, and the gradebook driver never crashes.
 
 The three assignments are built once per session into a temporary folder (execute master + otter assign).
-Each is then graded (otter run, offline, no Docker) on its reference solution, its unmodified student
-notebook and a partly-right fixture (question 1 filled in from the master's solution). The gradebook test
-also feeds a broken (not JSON) and a syntax-error notebook.
+Each is then graded (in the bubblewrap sandbox, offline, no Docker) on its reference solution, its unmodified
+student notebook and a partly-right fixture (question 1 filled in from the master's solution). The gradebook
+test also feeds a broken (not JSON) and a syntax-error notebook. The hostile fixtures (one module-scoped
+graded folder) each attack the teacher's machine in one way, in place of question 1's answer; the rest of
+each notebook is the reference solution, so the other questions must still score full marks.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import os
 import re
+import shutil
+import tempfile
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -65,8 +71,8 @@ def test_rows_from_results_sums_per_question_and_leaves_manual_blank():
     results = {"tests": [{"name": "q1", "score": 1.0, "max_score": 2.0},
                          {"name": "q3 - 1", "score": 1.0, "max_score": 1.0}]}
     row = cl.rows_from_results(results, QS, "a.ipynb")
-    assert row == {"submission": "a.ipynb", "status": "graded", "q1": 1.0, "q2 (manual)": "", "q3": 1.0,
-                   "total": 2.0, "possible": 3.0, "note": ""}
+    assert row == {"submission": "a.ipynb", "status": "graded", "flag": "", "q1": 1.0, "q2 (manual)": "", "q3": 1.0,
+                   "total": 2.0, "possible": 6.0, "note": ""}
     # a question otter did not report scores 0
     assert cl.rows_from_results({"tests": []}, QS, "b")["total"] == 0.0
 
@@ -74,7 +80,9 @@ def test_rows_from_results_sums_per_question_and_leaves_manual_blank():
 def test_error_row_and_gradebook_columns(tmp_path):
     row = cl.error_row(QS, "bad.ipynb", "not a notebook")
     assert row["status"] == "error" and row["total"] == 0.0 and row["q1"] == 0.0 and row["note"] == "not a notebook"
-    assert cl.gradebook_columns(QS) == ["submission", "status", "q1", "q2 (manual)", "q3", "total", "possible", "note"]
+    assert cl.gradebook_columns(QS) == ["submission", "status", "flag", "q1", "q2 (manual)", "q3", "total", "possible",
+                                        "note"]
+    assert row["possible"] == 6.0  # every point of the assignment, hand-graded ones included
     path = cl.write_gradebook([row], QS, tmp_path / "g.csv")
     assert list(csv.DictReader(path.open()))[0]["note"] == "not a notebook"
 
@@ -165,7 +173,8 @@ def graded(built, tmp_path_factory):
             syntax = _partly_right(student, master)
             syntax["cells"][3]["source"] = "flows = (\n"
             (folder / "5-syntax.ipynb").write_text(json.dumps(syntax))
-        path = cl.grade_folder(name, folder, autograder=b["autograder"], jobs=2)
+        path = cl.grade_folder(name, folder, autograder=b["autograder"], jobs=2, progress=False,
+                               feedback=name == "strategy")
         out[name] = {"path": path, "rows": {r["submission"]: r for r in csv.DictReader(path.open())},
                      "qs": cl.questions(master)}
     return out
@@ -218,7 +227,8 @@ def test_scores_solution_full_blank_zero_partly_between(graded, name):
     rows, qs = g["rows"], g["qs"]
     possible = sum(q["points"] for q in qs if not q["manual"])
     sol, blank, part = rows["1-solution.ipynb"], rows["2-blank.ipynb"], rows["3-partly.ipynb"]
-    assert float(sol["total"]) == possible == float(sol["possible"]), sol
+    assert float(sol["total"]) == possible, sol
+    assert float(sol["possible"]) == sum(q["points"] for q in qs), "possible counts the hand-graded points too"
     assert float(blank["total"]) == 0.0, blank
     q1 = next(q for q in qs if q["name"] == "q1")["points"]
     assert 0 < float(part["total"]) == q1 < possible, part
@@ -232,7 +242,7 @@ def test_gradebook_for_good_blank_and_broken_submissions(graded):
     g = graded["strategy"]
     lines = g["path"].read_text().splitlines()
     assert g["path"].name == "gradebook.csv"
-    assert lines[0] == "submission,status,q1,q2,q3,q4,q5 (manual),total,possible,note"
+    assert lines[0] == "submission,status,flag,q1,q2,q3,q4,q5 (manual),total,possible,note"
     assert [r.split(",")[0] for r in lines[1:]] == ["1-solution.ipynb", "2-blank.ipynb", "3-partly.ipynb",
                                                     "4-broken.ipynb", "5-syntax.ipynb"]
     broken, syntax = g["rows"]["4-broken.ipynb"], g["rows"]["5-syntax.ipynb"]
@@ -259,3 +269,335 @@ def test_assignment_summary_counts_points():
     row = cl.assignment_summary({"strategy": nb}).iloc[0]
     assert (row["n_auto"], row["auto_points"], row["n_manual"], row["manual_points"]) == (2, 3.5, 1, 3)
     assert row["title"] == "Chicken and the war of attrition"
+
+
+# ------------------------------------------------------------------------------------------ gradebook merging
+
+def test_merge_keeps_manual_marks_and_recomputes_totals():
+    old = {"a.ipynb": {"submission": "a.ipynb", "status": "graded", "flag": "", "q1": "1.0", "q2 (manual)": "2.5",
+                       "q3": "0.0", "total": "1.0", "possible": "6.0", "note": "", "comment": "good"},
+           "gone.ipynb": {"submission": "gone.ipynb", "status": "graded", "flag": "", "q1": "2", "q2 (manual)": "1",
+                          "q3": "1", "total": "4", "possible": "6.0", "note": ""}}
+    new = {"a.ipynb": cl.rows_from_results({"tests": [{"name": "q1", "score": 2.0}, {"name": "q3", "score": 1.0}]},
+                                           QS, "a.ipynb")}
+    merged = cl.merge_rows(old, new, QS)
+    a = merged["a.ipynb"]
+    assert (a["q1"], a["q3"], a["q2 (manual)"], a["comment"]) == (2.0, 1.0, "2.5", "good")
+    assert a["total"] == 5.5 and a["possible"] == 6.0
+    assert merged["gone.ipynb"]["total"] == 4.0   # rows not graded this time stay
+
+
+def test_history_appends_replaced_rows(tmp_path):
+    row = cl.error_row(QS, "a.ipynb", "x")
+    cl.append_history(tmp_path / "h.csv", [row], QS, "regrade requested")
+    cl.append_history(tmp_path / "h.csv", [row], QS, "regrade requested")
+    rows = list(csv.DictReader((tmp_path / "h.csv").open()))
+    assert len(rows) == 2 and rows[0]["reason"] == "regrade requested" and rows[0]["replaced_at"]
+
+
+def test_progress_bar_estimates_time_left():
+    import io
+
+    out = io.StringIO()
+    p = cl.Progress(4, jobs=2, stream=out)
+    assert "estimating" in p.line()
+    p.step("a.ipynb: graded")
+    assert "1/4" in out.getvalue() and "s left" in out.getvalue()
+
+
+# ------------------------------------------------------------------------------------------ sandbox (pure)
+
+def test_bwrap_args_hide_home_and_tmp_and_cut_the_network(tmp_path):
+    from standoff import sandbox as sb
+
+    home = tmp_path / "home"
+    home.mkdir()
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    args = sb.bwrap_args(tmp_path / "scratch", {"data": tmp_path / "d"}, [subs], home=home)
+    pairs = list(zip(args, args[1:]))
+    assert ("--ro-bind", "/") in pairs and ("--tmpfs", "/tmp") in pairs
+    assert ("--remount-ro", "/tmp") in pairs and ("--clearenv", "--setenv") in pairs
+    assert ("--bind", str((tmp_path / "scratch").resolve())) in pairs
+    for flag in ("--unshare-net", "--unshare-pid", "--die-with-parent"):
+        assert flag in args
+    assert ("--tmpfs", str(cl.ROOT / "assignments")) in pairs   # the masters hold the solutions
+    env = {args[i + 1]: args[i + 2] for i, a in enumerate(args) if a == "--setenv"}
+    assert set(env) >= {"PATH", "HOME"} and "scratch" in env["HOME"]
+    assert not any(k.startswith(("SSH", "AWS", "GIT")) for k in env)
+
+
+def test_sandbox_unavailable_says_why_and_how(monkeypatch, capsys):
+    from standoff import sandbox as sb
+
+    monkeypatch.setattr(sb.shutil, "which", lambda name: None)
+    why = sb.available()
+    assert "not installed" in why and "UNSAFE=1" in why and "make bwrap" in why
+    assert cl.main(["grade", "strategy", "."]) == 3
+    assert "cannot grade safely" in capsys.readouterr().err
+
+
+def test_grading_refuses_a_folder_that_holds_the_book(tmp_path):
+    (tmp_path / "ag.zip").write_bytes(b"")
+    with pytest.raises(ValueError, match="folder of their own"):   # the sandbox would hide the book's own code
+        cl.grade_folder("strategy", cl.ROOT, autograder=tmp_path / "ag.zip", out=tmp_path / "g.csv", progress=False)
+
+
+# ------------------------------------------------------------------------------------------ feedback (pure)
+
+def test_student_page_shows_checks_without_hidden_text():
+    from standoff import feedback as fb
+
+    row = cl.rows_from_results({"tests": [{"name": "q1", "score": 1.0}]}, QS, "a.ipynb")
+    tests = [{"name": "q1", "score": 1.0, "possible": 2.0, "cases": [
+        {"name": "q1 - 1", "hidden": False, "passed": False, "points": 1.0, "message": "expected <float>"},
+        {"name": "q1 - 2", "hidden": True, "passed": True, "points": 1.0, "message": ""}]}]
+    html = fb.student_page("strategy", QS, row, tests)
+    assert "expected &lt;float&gt;" in html and "0 of 1" in html and "1 of 1" in html
+    assert "not marked yet" in html and "http" not in html
+
+
+def test_manual_answers_are_found_and_escaped(tmp_path):
+    from standoff import feedback as fb
+
+    qs = [{"name": "q1", "points": 1.0, "manual": False}, {"name": "q5", "points": 3.0, "manual": True}]
+    nb = _nb(_cell("markdown", "<!-- BEGIN QUESTION -->\n## Q5 prompt"),
+             {"cell_type": "markdown", "source": "My answer <script>alert(1)</script> **bold**",
+              "metadata": {"tags": ["otter_answer_cell"]}},
+             _cell("markdown", "<!-- END QUESTION -->\nDone"))
+    assert [c["source"][:9] for c in fb.manual_answers(nb, qs)["q5"]] == ["My answer"]
+    (tmp_path / "ann.ipynb").write_text(json.dumps(nb))
+    (tmp_path / "bob.ipynb").write_text("not json")
+    pages = fb.answers_pages("strategy", qs, {"ann.ipynb": tmp_path / "ann.ipynb", "bob.ipynb": tmp_path / "bob.ipynb"},
+                             tmp_path / "answers")
+    text = pages[0].read_text()
+    assert "<strong>bold</strong>" in text and "<script>" not in text
+    assert "ann.ipynb" not in text and "Answer 2" in text       # anonymised by default
+    assert "ann.ipynb" in (tmp_path / "answers" / "key.csv").read_text()
+    named = fb.answers_pages("strategy", qs, {"ann.ipynb": tmp_path / "ann.ipynb"}, tmp_path / "answers",
+                             show_names=True)[0].read_text()
+    assert "ann.ipynb" in named and not (tmp_path / "answers" / "key.csv").exists()
+
+
+# ------------------------------------------------------------------------------------------ feedback (graded)
+
+@pytest.mark.slow
+def test_feedback_pages_and_summary_work_offline(graded):
+    out = graded["strategy"]["path"].parent
+    pages = sorted((out / "feedback").glob("*.html"))
+    assert [p.stem for p in pages] == ["1-solution", "2-blank", "3-partly", "4-broken", "5-syntax"]
+    part = (out / "feedback" / "3-partly.html").read_text()
+    assert "q1" in part and "Hidden checks passed" in part and "not marked yet" in part
+    summary = (out / "summary.html").read_text()
+    assert "vegaEmbed" in summary and "Score distribution per question" in summary and "1-solution.ipynb" in summary
+    for p in [*pages, out / "summary.html", *(out / "answers").glob("*.html")]:
+        assert not re.search(r"""(src|href)=["']?(https?:)?//""", p.read_text()), p
+    answers = (out / "answers" / "q5.html").read_text()
+    assert answers.count('class="answer"') == 5
+
+
+# ------------------------------------------------------------------------------------------ resume and merge
+
+@pytest.mark.slow
+def test_regrading_keeps_manual_marks_and_resumes(built, tmp_path):
+    b = built["strategy"]
+    folder = tmp_path / "subs"
+    (folder / "late").mkdir(parents=True)
+    solution = b["autograder"].parent / "strategy.ipynb"
+    (folder / "ann.ipynb").write_text(solution.read_text())
+    (folder / "late" / "bob.ipynb").write_text(b["student"].read_text())
+    kw = dict(autograder=b["autograder"], jobs=2, progress=False, feedback=False)
+    path = cl.grade_folder("strategy", folder, **kw)
+    _, rows = cl.read_gradebook(path)
+    assert list(rows) == ["ann.ipynb"]
+    rows["ann.ipynb"]["q5 (manual)"] = "2.5"                     # the teacher marks the written answer
+    cl.write_gradebook(list(rows.values()), cl.questions(json.loads((cl.ASSIGNMENTS / "strategy.ipynb").read_text())),
+                       path)
+    state = {p.name: p.stat().st_mtime_ns for p in (folder / ".grading").iterdir()}
+    path = cl.grade_folder("strategy", folder, subfolders=["late"], **kw)   # resumes: ann is not graded again
+    _, rows = cl.read_gradebook(path)
+    assert {p.name: p.stat().st_mtime_ns for p in (folder / ".grading").iterdir() if p.name in state} == state
+    ann, bob = rows["ann.ipynb"], rows["late/bob.ipynb"]
+    assert ann["q5 (manual)"] == "2.5" and float(ann["total"]) == 10.5 and float(ann["possible"]) == 11.0
+    assert bob["flag"] == "late" and float(bob["total"]) == 0.0
+    path = cl.grade_folder("strategy", folder, subfolders=["late"], regrade=True, **kw)
+    _, rows = cl.read_gradebook(path)
+    assert rows["ann.ipynb"]["q5 (manual)"] == "2.5" and float(rows["ann.ipynb"]["total"]) == 10.5
+    history = list(csv.DictReader((folder / "gradebook-history.csv").open()))
+    assert {h["submission"] for h in history} == {"ann.ipynb", "late/bob.ipynb"}
+    assert all(h["reason"] == "regrade requested" for h in history)
+
+
+# ------------------------------------------------------------------------------------------ hostile submissions
+
+HOSTILE = {  # name: code put in place of question 1's answer (p_hold, p_collision stay unset)
+    "a-read-home": "secret = open({home_secret!r}).read()",
+    "a-read-tmp": "secret = open({tmp_secret!r}).read()",
+    "a-read-env": "import os\nsecret = os.environ[{env_name!r}]",
+    "b-write-outside": (
+        "import os, pathlib\nlanded, blocked = [], []\n"
+        "for d in [{subs!r}, {home!r}, {tmpdir!r}, {repo!r}, '/var/tmp', '/dev/shm', '/etc']:\n"
+        "    try:\n        pathlib.Path(d, 'standoff-evil.txt').write_text('x'); landed.append(d)\n"
+        "    except OSError:\n        blocked.append(d)\n"
+        "for f in [{home_secret!r}, {tmp_secret!r}, {sibling!r}, {repo_file!r}]:\n"
+        "    try:\n        os.remove(f); landed.append(f)\n    except OSError:\n        blocked.append(f)\n"
+        "assert not landed, landed\n"
+        "raise PermissionError(f'{{len(blocked)}} writes and deletes outside scratch failed')"),
+    "c-network": "import socket\nsocket.create_connection(('127.0.0.1', {port}), timeout=3).sendall(b'stolen')",
+    "d-loop": "while True:\n    pass",
+    "e-fork": ("import os, time\nkids = []\nwhile True:\n    pid = os.fork()\n    if pid == 0:\n"
+               "        time.sleep(30)\n        os._exit(0)\n    kids.append(pid)"),
+    "f-memory": "def grab():\n    blocks = []\n    while True:\n        blocks.append(bytearray(64 * 1024 * 1024))\ngrab()",
+    "g-print": "print('x' * 100_000_000)",
+    "i-hang-in-checks": ("class Stubborn(float):\n    def __lt__(self, other):\n        while True:\n"
+                         "            try:\n                pass\n            except BaseException:\n                pass\n"
+                         "    __gt__ = __sub__ = __rsub__ = __eq__ = __lt__\n"
+                         "p_hold = p_collision = Stubborn(0.3)"),
+}
+
+
+def _replace_answer(nb: dict, qname: str, code: str) -> dict:
+    nb = json.loads(json.dumps(nb))
+    cells = nb["cells"]
+    i = next(i for i, c in enumerate(cells) if "".join(c["source"]).strip() == f'grader.check("{qname}")')
+    cells[i - 1]["source"] = code
+    return nb
+
+
+def _snapshot(*dirs):
+    out = {}
+    for d in dirs:
+        for p in sorted(Path(d).rglob("*")):
+            if p.is_file():
+                out[str(p)] = p.read_bytes()
+    return out
+
+
+@pytest.fixture(scope="module")
+def hostile(built, tmp_path_factory):
+    """One folder with the solution, every hostile notebook and a non-notebook, graded once with low limits."""
+    import socket
+    import threading
+
+    from standoff import sandbox as sb
+
+    b = built["strategy"]
+    root = tmp_path_factory.mktemp("hostile")
+    subs, tmpdir = root / "subs", root / "planted"
+    subs.mkdir()
+    tmpdir.mkdir()
+    home = Path(tempfile.mkdtemp(prefix=".test-home-", dir=cl.ROOT))  # outside /tmp: only the home mask hides it
+    (home / "secret.txt").write_text("teacher's secret")
+    (tmpdir / "secret.txt").write_text("planted in /tmp")
+    repo_file = cl.ROOT / "standoff" / "__init__.py"
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(5)
+    listener.settimeout(0.2)
+    hits = []
+    stop = threading.Event()
+
+    def accept():
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+                hits.append(conn.recv(100))
+                conn.close()
+            except OSError:
+                pass
+
+    t = threading.Thread(target=accept, daemon=True)
+    t.start()
+    solution = json.loads((b["autograder"].parent / "strategy.ipynb").read_text())
+    (subs / "0-solution.ipynb").write_text(json.dumps(solution))
+    fmt = dict(home_secret=str(home / "secret.txt"), tmp_secret=str(tmpdir / "secret.txt"), env_name="STANDOFF_SECRET",
+               subs=str(subs), home=str(home), tmpdir=str(tmpdir), repo=str(cl.ROOT), sibling=str(subs / "0-solution.ipynb"),
+               repo_file=str(repo_file), port=listener.getsockname()[1])
+    for name, code in HOSTILE.items():
+        (subs / f"{name}.ipynb").write_text(json.dumps(_replace_answer(solution, "q1", code.format(**fmt))))
+    (subs / "h-not-a-notebook.ipynb").write_bytes(b"\x7fELF\x02\x01 definitely not json")
+    before = _snapshot(subs, home, tmpdir) | {str(repo_file): repo_file.read_bytes()}
+    os.environ["STANDOFF_SECRET"] = "in the teacher's environment"
+    limits = sb.Limits(timeout=60, cell_timeout=4, cpu=30, memory=1024, file_size=5, processes=32)
+    try:
+        path = cl.grade_folder("strategy", subs, autograder=b["autograder"], jobs=2, limits=limits, home=home,
+                               progress=False, feedback=False)
+        after = _snapshot(subs, home, tmpdir) | {str(repo_file): repo_file.read_bytes()}
+        stop.set()
+        t.join()
+        listener.close()
+        yield {"rows": cl.read_gradebook(path)[1], "before": before, "after": after, "hits": hits,
+               "subs": subs, "home": home, "tmpdir": tmpdir, "path": path}
+    finally:
+        os.environ.pop("STANDOFF_SECRET", None)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.mark.slow
+def test_hostile_submissions_touch_nothing_outside_scratch(hostile):
+    h = hostile
+    produced = {"gradebook.csv", "gradebook-history.csv"}
+    changed = {k for k in set(h["before"]) | set(h["after"])
+               if h["before"].get(k) != h["after"].get(k)
+               and not (k.startswith(str(h["subs"] / ".grading")) or Path(k).name in produced)}
+    assert not changed, changed
+    for d in (h["subs"], h["home"], h["tmpdir"], cl.ROOT, Path("/var/tmp")):
+        assert not list(Path(d).glob("standoff-evil*")), d
+    assert h["hits"] == [], "a submission reached a listener on the host's loopback"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name,status,reason", [
+    ("a-read-home", "graded", "FileNotFoundError"),
+    ("a-read-tmp", "graded", "FileNotFoundError"),
+    ("a-read-env", "graded", "KeyError"),
+    ("b-write-outside", "graded", "PermissionError: 11 writes and deletes outside scratch failed"),
+    ("c-network", "graded", "ConnectionRefusedError"),
+    ("d-loop", "timed out", "ran longer than 4 s"),
+    ("e-fork", "graded", "BlockingIOError"),
+    ("f-memory", "graded", "MemoryError"),
+    ("g-print", "graded", "printed 95 MB of output"),
+    ("i-hang-in-checks", "timed out", "ran longer than 4 s"),
+])
+def test_hostile_submission_is_graded_not_obeyed(hostile, name, status, reason):
+    row = hostile["rows"][f"{name}.ipynb"]
+    assert row["status"] == status and reason in row["note"], row
+    assert float(row["q1"]) == 0.0, row                       # the affected question
+    assert [float(row[q]) for q in ("q2", "q3", "q4")] == [2.0, 2.0, 2.0], row   # the others still graded
+
+
+@pytest.mark.slow
+def test_hostile_folder_grades_the_good_and_the_broken(hostile):
+    rows = hostile["rows"]
+    assert float(rows["0-solution.ipynb"]["total"]) == 8.0 and rows["0-solution.ipynb"]["status"] == "graded"
+    bad = rows["h-not-a-notebook.ipynb"]
+    assert bad["status"] == "error" and "not a notebook" in bad["note"] and float(bad["total"]) == 0.0
+
+
+@pytest.mark.slow
+def test_unsafe_grading_says_so(built, tmp_path):
+    b = built["strategy"]
+    (tmp_path / "ann.ipynb").write_text((b["autograder"].parent / "strategy.ipynb").read_text())
+    path = cl.grade_folder("strategy", tmp_path, autograder=b["autograder"], jobs=1, sandbox=False, progress=False,
+                           feedback=False)
+    row = cl.read_gradebook(path)[1]["ann.ipynb"]
+    assert row["status"] == "unsafe" and "WITHOUT the sandbox" in row["note"] and float(row["total"]) == 8.0
+
+
+@pytest.mark.slow
+def test_light_runner_scores_like_otter_run(built, graded, tmp_path):
+    """The sandboxed runner gives the same per-question scores as `otter run` (otter's own grading, no sandbox)."""
+    import subprocess
+
+    b = built["strategy"]
+    sub = tmp_path / "strategy.ipynb"
+    src = graded["strategy"]["path"].parent / "3-partly.ipynb"
+    sub.write_text(src.read_text())
+    proc = subprocess.run([*cl._otter(), "run", "--no-logo", "-a", str(b["autograder"]), "-o", str(tmp_path), sub.name],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    otter_row = cl.rows_from_results(json.loads((tmp_path / "results.json").read_text()), graded["strategy"]["qs"], "x")
+    ours = graded["strategy"]["rows"]["3-partly.ipynb"]
+    for q in graded["strategy"]["qs"]:
+        if not q["manual"]:
+            assert float(ours[q["name"]]) == otter_row[q["name"]], q
