@@ -5,8 +5,8 @@
 #   make bench   build times, notebook times, page weights, data load time
 #   make vendor  re-vendor vega/vega-lite/vega-embed + widget manager from npm into _static/vendor
 #   make outputs re-execute the notebooks in place (after changing data/ or standoff/)
-#   make assignments  build the otter-grader assignments into _build/assignments (and copy the student
-#                notebooks into _build/html/assignments); `make book` runs it after the site build
+#   make assignments  build the otter-grader assignments and the student kits into _build/assignments (and copy
+#                the kits and student notebooks into _build/html/assignments); `make book` runs it after the site build
 #   make grade ASSIGNMENT=<name> SUBMISSIONS=<dir>  grade every notebook in <dir>; writes <dir>/gradebook.csv
 SHELL := /bin/bash
 .ONESHELL:
