@@ -225,16 +225,14 @@ def kit_leaks(kit_zip: Path | str | bytes, master_nb: dict) -> list[str]:
         if base == "otter_config.json" or re.search(r"(^|/)tests/q\w*\.py$", path) or "/assignments/" in path \
                 or "-autograder" in base:
             leaks.append(f"{path}: a teacher-only file")
-        if path.endswith(".ipynb"):  # compare in the notebook's JSON escaping
-            flat = json.loads(text)
-            text = json.dumps(flat)
-            find = lambda s: json.dumps(s)[1:-1] in text  # noqa: E731
-        else:
-            find = lambda s: s in text  # noqa: E731
+        notebook = path.endswith(".ipynb")
+        if notebook:  # compare in the notebook's JSON escaping
+            text = json.dumps(json.loads(text))
         if not path.endswith(".py"):
             leaks += [f"{path}: marker {m!r}" for m in MARKERS if m in text]
         for kind, items in secrets.items():
-            leaks += [f"{path}: {kind} line {s!r}" for s in items if find(s)]
+            leaks += [f"{path}: {kind} line {s!r}" for s in items
+                      if (json.dumps(s)[1:-1] if notebook else s) in text]
     return leaks
 
 

@@ -17,7 +17,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -213,8 +212,9 @@ def _otter_total(student, name: str, nb_path: Path, autograder: Path, tmp: Path)
     proc = subprocess.run([str(student["bin"] / "otter"), "run", "--no-logo", "-a", str(autograder), "-o", str(res),
                            str(nb_path)], cwd=tmp, env=student["env"], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    tests = json.loads((res / "results.json").read_text())["tests"]
-    return sum(t["score"] for t in tests), sum(t["max_score"] for t in tests)
+    qs = cl.questions(json.loads((cl.ASSIGNMENTS / f"{name}.ipynb").read_text()))
+    row = cl.rows_from_results(json.loads((res / "results.json").read_text()), qs, nb_path.name)
+    return float(row["total"]), float(row["possible"])
 
 
 @pytest.mark.slow
@@ -230,7 +230,10 @@ def test_kit_installs_from_its_readme_outside_the_repository(student):
     assert Path(mod).resolve().as_posix().startswith(venv) and Path(data_dir).resolve().as_posix().startswith(venv)
     assert data_dir.endswith("standoff/_data") and int(n) > 0
     freeze = subprocess.run([str(py), "-m", "pip", "freeze"], env=student["env"], capture_output=True, text=True).stdout
-    assert "jupyter-book" not in freeze.lower() and "playwright" not in freeze.lower()
+    installed = {re.split(r"[=@ ]", ln, maxsplit=1)[0].lower().replace("_", "-") for ln in freeze.splitlines() if ln}
+    assert "standoff" in installed and "otter-grader" in installed and "jupyterlab" in installed
+    # the book's builder, test runners and linters stay out (playwright does come in: otter-grader needs nbconvert[webpdf])
+    assert not {"jupyter-book", "myst-nb", "nbval", "pytest", "ruff", "axe-playwright-python", "frictionless"} & installed
 
 
 @pytest.mark.slow
@@ -272,3 +275,99 @@ def test_reference_solution_scores_full_marks_in_the_kit(student, built, name, t
     total, possible = _otter_total(student, name, sub / f"{name}.ipynb", built[name]["autograder"], tmp_path)
     qs = cl.questions(json.loads((cl.ASSIGNMENTS / f"{name}.ipynb").read_text()))
     assert total == possible == sum(q["points"] for q in qs if not q["manual"])
+
+
+# ------------------------------------------------------------------------------------------ in JupyterLab (slow, browser)
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_student_runs_the_notebook_in_the_kits_jupyterlab(student, built, tmp_path):
+    """JupyterLab from the kit venv, driven in chromium with every non-localhost request blocked: the student opens
+    the notebook, uses Kernel -> Restart Kernel and Run All Cells..., then File -> Save Notebook (the README's
+    menu names). Every cell ran in the kit venv's kernel, the public checks ran, and the saved blank notebook scores 0."""
+    import time
+    import urllib.request
+    from urllib.parse import urlparse
+
+    playwright_sync = pytest.importorskip("playwright.sync_api")
+    from conftest import CHROMIUM, CHROMIUM_ARGS
+
+    name = NAMES[0]
+    folder = student["kits"][name]
+    nb = json.loads((folder / f"{name}.ipynb").read_text())
+    nb["cells"].insert(1, {"cell_type": "code", "execution_count": None, "id": "probe-lab", "metadata": {},
+                           "outputs": [], "source": PROBE})
+    (folder / "lab-run.ipynb").write_text(json.dumps(nb))
+    env = dict(student["env"])
+    jup = tmp_path / "jupyter"   # no settings, workspaces or kernels from the user's home
+    env.update(JUPYTER_CONFIG_DIR=str(jup / "config"), JUPYTER_DATA_DIR=str(jup / "data"),
+               JUPYTER_RUNTIME_DIR=str(jup / "runtime"), JUPYTERLAB_SETTINGS_DIR=str(jup / "settings"),
+               JUPYTERLAB_WORKSPACES_DIR=str(jup / "workspaces"))
+    port = _free_port()
+    cmd = [str(student["bin"] / "jupyter"), "lab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
+           "--IdentityProvider.token=", "--ServerApp.password="]
+    if os.geteuid() == 0:
+        cmd.append("--allow-root")
+    log = open(tmp_path / "lab.log", "w")
+    lab = subprocess.Popen(cmd, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    external: list[str] = []
+    try:
+        for _ in range(240):
+            assert lab.poll() is None, (tmp_path / "lab.log").read_text()[-3000:]
+            try:
+                urllib.request.urlopen(base + "/api/status", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.5)
+        with playwright_sync.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+
+            def route(r):
+                host = urlparse(r.request.url).hostname
+                if r.request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost", None):
+                    r.continue_()
+                else:
+                    external.append(r.request.url)
+                    r.abort()
+
+            page.route("**/*", route)
+            page.goto(f"{base}/lab/tree/lab-run.ipynb", wait_until="load")
+            page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=90000)
+            page.wait_for_function("/Idle/.test(document.querySelector('.jp-StatusBar-Widget') ? "
+                                   "document.body.innerText : '')", timeout=90000)
+            page.click("div.lm-MenuBar-itemLabel:text-is('Kernel')")
+            page.click("li.lm-Menu-item:has-text('Restart Kernel and Run All Cells')")
+            page.click(".jp-Dialog button.jp-mod-accept")
+            page.wait_for_function("""() => { const p = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
+                return p.length > 0 && p.every(e => /\\[\\d+\\]/.test(e.textContent)); }""", timeout=300000)
+            page.click("div.lm-MenuBar-itemLabel:text-is('File')")
+            page.click("li.lm-Menu-item:has-text('Save Notebook')")
+            page.wait_for_function("!document.querySelector('.jp-mod-current.jp-mod-dirty')", timeout=30000)
+            time.sleep(1)
+            browser.close()
+    finally:
+        lab.terminate()
+        lab.wait(30)
+        log.close()
+    assert external == [], external
+    saved = json.loads((folder / "lab-run.ipynb").read_text())
+    code = [c for c in saved["cells"] if c["cell_type"] == "code"]
+    assert all(c["execution_count"] for c in code), "not every cell ran"
+    assert not [o for c in code for o in c["outputs"] if o["output_type"] == "error"]
+    info = json.loads(next(ln for ln in _text(code[1]).splitlines() if ln.startswith("PROBE "))[len("PROBE "):])
+    venv = student["venv"].resolve().as_posix()
+    assert Path(info["standoff"]).resolve().as_posix().startswith(venv), info
+    assert not [p for p in info["path"] if p and Path(p).resolve().is_relative_to(ROOT.resolve())], info["path"]
+    assert all("results" in _text(c) for c in code if "grader.check(" in "".join(c["source"]))
+    total, possible = _otter_total(student, name, folder / "lab-run.ipynb", built[name]["autograder"], tmp_path)
+    assert total == 0 and possible > 0
