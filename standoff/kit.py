@@ -99,8 +99,9 @@ book.
 
 ## Install (once)
 
-You need Python 3.11, 3.12 or 3.13 (from python.org, your system's packages or conda) and about
-700 MB of disk space for the environment. Unzip the kit, open a terminal in the unzipped folder
+You need Python 3.11 or newer (from python.org, your system's packages or conda; the kit is tested
+with Python 3.11) and about 700 MB of disk space for the environment; the install downloads the
+packages once. Unzip the kit, open a terminal in the unzipped folder
 `{kit}`, and run the commands for your system. They create a private environment in `.venv`
 inside this folder and install everything into it; nothing else on your computer changes.
 
@@ -133,7 +134,7 @@ question marked **graded by hand** in the markdown cell under it.
 ## Check your work before handing in
 
 1. **Kernel → Restart Kernel and Run All Cells…** (JupyterLab 4). Every cell must run without an
-   error: a notebook that stops with an error cannot be graded past that point.
+   error: your teacher's grader runs the notebook from the top in the same way.
 2. Read the output of the last cell, `grader.check_all()`: it runs every public check again.
 3. Save: **File → Save Notebook** (Ctrl+S, or Cmd+S on a Mac).
 4. Hand in the file `{name}.ipynb` only, under the name your teacher asks for.

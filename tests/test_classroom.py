@@ -1,6 +1,7 @@
 """Classroom: the otter-grader assignments build, grade as expected, and the gradebook driver never crashes.
 
-The three assignments are built once per session into a temporary folder (execute master + otter assign).
+The three assignments are built once per session into a temporary folder (the `built` fixture in conftest.py:
+execute master + otter assign + student kit).
 Each is then graded (otter run, offline, no Docker) on its reference solution, its unmodified student
 notebook and a partly-right fixture (question 1 filled in from the master's solution). The gradebook test
 also feeds a broken (not JSON) and a syntax-error notebook.
