@@ -142,6 +142,24 @@ def test_teacher_guide_links_each_kit():
         assert f'href=\\"../assignments/{name}-kit.zip\\"' in guide, name
 
 
+@pytest.mark.slow
+@pytest.mark.build
+def test_built_teacher_guide_links_resolve_to_the_kits(site, built):
+    """Each kit link of the built teacher guide resolves to the file `make assignments` copies into the site."""
+    from posixpath import normpath
+    from urllib.parse import urljoin
+
+    html = (site / "classroom" / "teacher_guide.html").read_text()
+    hrefs = set(re.findall(r'href="([^"]+-kit\.zip)"', html))
+    assert len(hrefs) == len(NAMES), hrefs
+    for href in hrefs:
+        target = normpath(urljoin("classroom/teacher_guide.html", href))
+        name = Path(target).name.removesuffix("-kit.zip")
+        b = built[name]
+        site_root = b["html_kit"].parent.parent     # the site folder the build copied into
+        assert (site_root / target).is_file() and (site_root / target).read_bytes() == b["kit"].read_bytes()
+
+
 # ------------------------------------------------------------------------------------------ as a student (slow)
 
 def _clean_env() -> dict:
