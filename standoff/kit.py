@@ -141,6 +141,12 @@ question marked **graded by hand** in the markdown cell under it.
 
 Do not edit or delete the `grader.check` cells, and do not read the CSV files yourself: the
 notebook loads the data through the package (`standoff.data.load`).
+
+## Licences
+
+The `standoff` package is MIT-licensed (its licence is in the wheel). The dataset in `data/` (and
+inside the wheel) is a compilation under CC BY 4.0 by the authors of *Who Blinks First?*; the
+underlying facts and quotes remain their publishers', named row by row in `data/sources.csv`.
 """
 
 

@@ -17,6 +17,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -313,10 +314,9 @@ def test_student_runs_the_notebook_in_the_kits_jupyterlab(student, built, tmp_pa
     menu names). Every cell ran in the kit venv's kernel, the public checks ran, and the saved blank notebook scores 0."""
     import time
     import urllib.request
-    from urllib.parse import urlparse
 
-    playwright_sync = pytest.importorskip("playwright.sync_api")
-    from conftest import CHROMIUM, CHROMIUM_ARGS
+    pytest.importorskip("playwright.sync_api")
+    from conftest import CHROMIUM
 
     name = NAMES[0]
     folder = student["kits"][name]
@@ -337,7 +337,6 @@ def test_student_runs_the_notebook_in_the_kits_jupyterlab(student, built, tmp_pa
     log = open(tmp_path / "lab.log", "w")
     lab = subprocess.Popen(cmd, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    external: list[str] = []
     try:
         for _ in range(240):
             assert lab.poll() is None, (tmp_path / "lab.log").read_text()[-3000:]
@@ -346,33 +345,10 @@ def test_student_runs_the_notebook_in_the_kits_jupyterlab(student, built, tmp_pa
                 break
             except OSError:
                 time.sleep(0.5)
-        with playwright_sync.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-
-            def route(r):
-                host = urlparse(r.request.url).hostname
-                if r.request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost", None):
-                    r.continue_()
-                else:
-                    external.append(r.request.url)
-                    r.abort()
-
-            page.route("**/*", route)
-            page.goto(f"{base}/lab/tree/lab-run.ipynb", wait_until="load")
-            page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=90000)
-            page.wait_for_function("/Idle/.test(document.querySelector('.jp-StatusBar-Widget') ? "
-                                   "document.body.innerText : '')", timeout=90000)
-            page.click("div.lm-MenuBar-itemLabel:text-is('Kernel')")
-            page.click("li.lm-Menu-item:has-text('Restart Kernel and Run All Cells')")
-            page.click(".jp-Dialog button.jp-mod-accept")
-            page.wait_for_function("""() => { const p = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
-                return p.length > 0 && p.every(e => /\\[\\d+\\]/.test(e.textContent)); }""", timeout=300000)
-            page.click("div.lm-MenuBar-itemLabel:text-is('File')")
-            page.click("li.lm-Menu-item:has-text('Save Notebook')")
-            page.wait_for_function("!document.querySelector('.jp-mod-current.jp-mod-dirty')", timeout=30000)
-            time.sleep(1)
-            browser.close()
+        driver = subprocess.run([sys.executable, str(Path(__file__).with_name("lab_driver.py")), base, "lab-run.ipynb",
+                                 CHROMIUM], capture_output=True, text=True, timeout=900)
+        assert driver.returncode == 0, driver.stderr[-4000:]
+        external = json.loads(driver.stdout.strip().splitlines()[-1])["external"]
     finally:
         lab.terminate()
         lab.wait(30)
