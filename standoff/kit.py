@@ -255,43 +255,43 @@ def _package_fingerprint() -> str:
     return h.hexdigest()[:16]
 
 
-_WHEELS: dict[str, Path] = {}
+_WHEELS: dict[str, tuple[str, bytes]] = {}  # package fingerprint -> (wheel file name, wheel bytes)
 
 
 def build_wheel(out_dir: Path | str) -> Path:
     """Build the ``standoff`` wheel with the dataset as package data; returns its path in ``out_dir``.
 
     Builds from a staged copy (pyproject.toml, LICENSE, ``standoff/``, ``data/`` copied to
-    ``standoff/_data/``), so the repository never holds a second copy of the data. Offline: uses the
-    build environment's setuptools (``--no-build-isolation``). One build per process and package state.
+    ``standoff/_data/``) in a temporary folder, so the repository never holds a second copy of the
+    data. Offline: uses the build environment's setuptools (``--no-build-isolation``). One build per
+    process and package state, so every kit of one build holds the same wheel.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     key = _package_fingerprint()
-    cached = _WHEELS.get(key)
-    if cached is None or not cached.is_file():
-        stage_root = Path(tempfile.mkdtemp(prefix="standoff-wheel-"))
-        stage = stage_root / "src"
-        stage.mkdir()
-        for f in ("pyproject.toml", "LICENSE"):
-            shutil.copy(ROOT / f, stage / f)
-        shutil.copytree(ROOT / "standoff", stage / "standoff",
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "_data"))
-        shutil.copytree(ROOT / "data", stage / "standoff" / "_data", ignore=shutil.ignore_patterns("notes"))
-        dist = stage_root / "dist"
-        proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check",
-                               "--no-deps", "--no-build-isolation", "--no-index", "-w", str(dist), str(stage)],
-                              capture_output=True, text=True, timeout=300)
-        wheels = sorted(dist.glob("standoff-*.whl"))
-        if proc.returncode != 0 or len(wheels) != 1:
-            raise RuntimeError(f"building the standoff wheel failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
-        with zipfile.ZipFile(wheels[0]) as z:
-            if "standoff/_data/datapackage.json" not in z.namelist():
-                raise RuntimeError("the standoff wheel has no standoff/_data/datapackage.json")
-        _WHEELS[key] = wheels[0]
-        cached = wheels[0]
-    dest = out_dir / cached.name
-    shutil.copy(cached, dest)
+    if key not in _WHEELS:
+        with tempfile.TemporaryDirectory(prefix="standoff-wheel-") as tmp:
+            stage = Path(tmp) / "src"
+            stage.mkdir()
+            for f in ("pyproject.toml", "LICENSE"):
+                shutil.copy(ROOT / f, stage / f)
+            shutil.copytree(ROOT / "standoff", stage / "standoff",
+                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "_data"))
+            shutil.copytree(ROOT / "data", stage / "standoff" / "_data", ignore=shutil.ignore_patterns("notes"))
+            dist = Path(tmp) / "dist"
+            proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check",
+                                   "--no-deps", "--no-build-isolation", "--no-index", "-w", str(dist), str(stage)],
+                                  capture_output=True, text=True, timeout=300)
+            wheels = sorted(dist.glob("standoff-*.whl"))
+            if proc.returncode != 0 or len(wheels) != 1:
+                raise RuntimeError(f"building the standoff wheel failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
+            with zipfile.ZipFile(wheels[0]) as z:
+                if "standoff/_data/datapackage.json" not in z.namelist():
+                    raise RuntimeError("the standoff wheel has no standoff/_data/datapackage.json")
+            _WHEELS[key] = (wheels[0].name, wheels[0].read_bytes())
+    filename, content = _WHEELS[key]
+    dest = out_dir / filename
+    dest.write_bytes(content)
     return dest
 
 
