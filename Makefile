@@ -6,8 +6,8 @@
 #                and for 60 generated submissions (BENCH=--only-grading for the grading part alone)
 #   make vendor  re-vendor vega/vega-lite/vega-embed + widget manager from npm into _static/vendor
 #   make outputs re-execute the notebooks in place (after changing data/ or standoff/)
-#   make assignments  build the otter-grader assignments into _build/assignments (and copy the student
-#                notebooks into _build/html/assignments); `make book` runs it after the site build
+#   make assignments  build the otter-grader assignments and the student kits into _build/assignments (and copy
+#                the kits and student notebooks into _build/html/assignments); `make book` runs it after the site build
 #   make grade ASSIGNMENT=<name> SUBMISSIONS=<dir>  grade every notebook in <dir>, each in a bubblewrap
 #                sandbox; writes <dir>/gradebook.csv, feedback/, summary.html, answers/. Optional variables:
 #                TIMEOUT CELL_TIMEOUT CPU MEMORY FILE_SIZE PROCESSES JOBS (limits; see --help),

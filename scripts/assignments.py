@@ -4,9 +4,10 @@ Usage: python scripts/assignments.py [NAME ...] [--no-html]        (run by `make
 
 For each assignment in assignments/<name>.ipynb: execute the master, run `otter assign` (offline; the
 kernel needs only the loopback interface), check that the student notebook holds no solution and no
-hidden test, and write _build/assignments/<name>/{student,autograder}/. Unless --no-html, the student
-notebook and a zip of its folder (notebook + data/) go to _build/html/assignments/ for the site's links.
-The logic is in standoff/classroom.py.
+hidden test, and write _build/assignments/<name>/{student,autograder}/; then zip the student kit
+_build/assignments/<name>/kit/<name>-kit.zip (notebook, data, standoff wheel, requirements-student.txt, README)
+and check it leaks nothing either. Unless --no-html, the student notebook and the kit go to
+_build/html/assignments/ for the site's links. The logic is in standoff/classroom.py and standoff/kit.py.
 """
 
 import sys

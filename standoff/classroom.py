@@ -7,7 +7,9 @@ The assignments live in ``assignments/<name>.ipynb`` as otter-grader master note
 2. execute the master there (otter takes the expected test outputs from the stored outputs);
 3. run ``otter assign`` into ``_build/assignments/<name>/``, which writes ``student/<name>.ipynb``
    (no solutions, public tests only, plus the ``data/`` folder) and ``autograder/<name>-autograder_*.zip``;
-4. check the student notebook holds no solution and no hidden test.
+4. check the student notebook holds no solution and no hidden test;
+5. zip the student kit ``kit/<name>-kit.zip`` (notebook, data, the package's wheel, pinned requirements,
+   README; see ``standoff/kit.py``) and check it holds no solution, hidden test or rubric either.
 
 Grading (``make grade``) runs every submission in its own bubblewrap sandbox (:mod:`standoff.sandbox`: read-only
 root, hidden home and /tmp, no network, own PIDs, limits on CPU, memory, file size and processes, a wall-clock
@@ -373,9 +375,11 @@ def student_leaks(student_nb: dict, master_nb: dict) -> list[str]:
 def build(name: str, out: Path | str | None = None, html: Path | str | None = None, run_tests: bool = True) -> dict:
     """Build one assignment into ``out`` (default ``_build/assignments/<name>``); returns its paths.
 
-    Raises RuntimeError if otter assign fails or the student notebook leaks a solution or hidden test.
-    With ``html``, copies the student notebook to ``<html>/assignments/<name>.ipynb`` and a zip of the
-    student folder (notebook + data) to ``<html>/assignments/<name>.zip`` for the site's download links.
+    Raises RuntimeError if otter assign fails or the student notebook or the student kit leaks a
+    solution, a hidden test or a rubric. Builds the student kit (``standoff/kit.py``) into
+    ``out/kit/<name>-kit.zip``. With ``html``, copies the student notebook to
+    ``<html>/assignments/<name>.ipynb`` and the kit to ``<html>/assignments/<name>-kit.zip`` for the
+    site's download links.
     """
     master = ASSIGNMENTS / f"{name}.ipynb"
     out = Path(out) if out else BUILD / name
@@ -399,13 +403,20 @@ def build(name: str, out: Path | str | None = None, html: Path | str | None = No
     leaks = student_leaks(json.loads(student.read_text()), json.loads((src / master.name).read_text()))
     if leaks:
         raise RuntimeError(f"student notebook of {name} leaks: {leaks[:5]}")
-    result = {"name": name, "student": student, "autograder": zips[-1], "log": proc.stdout + proc.stderr}
+    from . import kit
+
+    title, chapters = ASSIGNMENT_INFO.get(name, (name, ""))
+    kit_zip = kit.make_kit(name, student.parent, out / "kit", json.loads((src / master.name).read_text()),
+                           title=title, chapters=chapters)  # raises if the kit leaks
+    result = {"name": name, "student": student, "autograder": zips[-1], "kit": kit_zip,
+              "log": proc.stdout + proc.stderr}
     if html:
         dest = Path(html) / "assignments"
         dest.mkdir(parents=True, exist_ok=True)
         shutil.copy(student, dest / f"{name}.ipynb")
-        shutil.make_archive(str(dest / name), "zip", root_dir=student.parent)
+        shutil.copy(kit_zip, dest / kit_zip.name)
         result["html"] = dest / f"{name}.ipynb"
+        result["html_kit"] = dest / kit_zip.name
     return result
 
 

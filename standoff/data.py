@@ -32,7 +32,26 @@ import pandas as pd
 
 from . import checks
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+PACKAGED = "_data"  # the dataset's folder inside an installed copy of the package (the student kit's wheel)
+
+
+def default_data_dir() -> Path:
+    """Where :func:`load` reads the dataset when no ``data_dir`` is given.
+
+    In the repository (and its editable install) that is the book's ``data/`` folder. A copy of the
+    package installed from a wheel (the student kit, see ``standoff/kit.py``) carries the dataset as
+    package data in ``standoff/_data/`` and reads it from there. The same loader and validator run
+    on either folder.
+    """
+    from importlib.resources import files
+
+    packaged = Path(str(files(__package__ or "standoff") / PACKAGED))
+    if (packaged / "datapackage.json").is_file():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "data"
+
+
+DATA_DIR = default_data_dir()
 TYPES = {"string", "integer", "number", "boolean", "date"}
 CONSTRAINTS = {"required", "unique", "enum", "minimum", "maximum", "pattern"}
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

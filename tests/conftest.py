@@ -64,3 +64,16 @@ def site_pages(site: Path) -> list[str]:
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    """Every assignment built once (execute master + otter assign + student kit) into a temporary folder.
+
+    The student notebooks and kits are also copied to a temporary site folder, ``<root>/html/assignments/``,
+    as ``make assignments`` copies them to ``_build/html/assignments/``.
+    """
+    from standoff import classroom as cl
+
+    root = tmp_path_factory.mktemp("assignments")
+    return {name: cl.build(name, out=root / name, html=root / "html", run_tests=False) for name in cl.NAMES}

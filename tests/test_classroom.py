@@ -1,6 +1,7 @@
 """Classroom: the otter-grader assignments build, grade as expected, and the gradebook driver never crashes.
 
-The three assignments are built once per session into a temporary folder (execute master + otter assign).
+The three assignments are built once per session into a temporary folder (the `built` fixture in conftest.py:
+execute master + otter assign + student kit).
 Each is then graded (in the bubblewrap sandbox, offline, no Docker) on its reference solution, its unmodified
 student notebook and a partly-right fixture (question 1 filled in from the master's solution). The gradebook
 test also feeds a broken (not JSON) and a syntax-error notebook. The hostile fixtures (one module-scoped
@@ -67,6 +68,71 @@ def test_every_master_has_public_and_hidden_tests_and_a_manual_question():
         assert "read_csv" not in text and ".csv" not in text.replace("datapackage", ""), f"{name} reads a CSV itself"
 
 
+def _question_blocks(nb: dict) -> dict[str, dict]:
+    """Per question of a master: its prompt (markdown) and the variables its solution lines assign."""
+    out: dict[str, dict] = {}
+    q = None
+    in_sol = False
+    for cell in nb["cells"]:
+        src = "".join(cell["source"])
+        head = src.strip()
+        if cell["cell_type"] == "raw":
+            if head.startswith("# BEGIN QUESTION"):
+                q = re.search(r"name:\s*(\S+)", head).group(1)
+                out[q] = {"prompt": "", "answers": [], "solution": ""}
+            elif head.startswith("# END QUESTION"):
+                q = None
+            in_sol = head.startswith("# BEGIN SOLUTION") or (in_sol and not head.startswith("# END SOLUTION"))
+        elif q and cell["cell_type"] == "markdown" and not in_sol:
+            out[q]["prompt"] += src
+        elif q and in_sol and cell["cell_type"] == "code":
+            out[q]["solution"] += src
+            out[q]["answers"] += [ln.split(" = ")[0].strip() for ln in src.splitlines() if ln.endswith("# SOLUTION")]
+    return out
+
+
+def test_every_answer_variable_is_named_by_its_question():
+    """The student sees `name = ...` for each solution line: the question must ask for that name."""
+    for name in NAMES:
+        for q, block in _question_blocks(json.loads((cl.ASSIGNMENTS / f"{name}.ipynb").read_text())).items():
+            for var in block["answers"]:
+                assert f"`{var}`" in block["prompt"], f"{name} {q}: the answer cell sets `{var}`, the question never names it"
+
+
+COMBINING = re.compile(r"\bfor\b| [-+*/] |==|!=|>=|<=|\.groupby\(|\.shift\(|\.idxmax\(|\.idxmin\(|\bmin\(|\bmax\(|\bset\(")
+
+
+def test_questions_make_students_combine_not_recall():
+    """At least two autograded questions per assignment, worth at least half the autograded points, ask for more than
+    calling the function the prompt names: the solution loops, compares, does arithmetic, groups or searches
+    (or calls a package function the prompt does not spell out)."""
+    for name in NAMES:
+        nb = json.loads((cl.ASSIGNMENTS / f"{name}.ipynb").read_text())
+        qs = {q["name"]: q for q in cl.questions(nb)}
+        combining = []
+        for q, block in _question_blocks(nb).items():
+            if qs[q]["manual"]:
+                continue
+            assert "does exactly this" not in block["prompt"], (name, q)
+            named = set(re.findall(r"`\w+\.(\w+)\(", block["prompt"]))
+            calls = set(re.findall(r"\b(?:channels|calculator|tariffs|games|history|data)\.(\w+)\(", block["solution"]))
+            if COMBINING.search(block["solution"]) or calls - named:
+                combining.append(q)
+        auto = sum(q["points"] for q in qs.values() if not q["manual"])
+        assert len(combining) >= 2 and sum(qs[q]["points"] for q in combining) >= auto / 2, (name, combining)
+
+
+def test_student_facing_text_has_no_broken_links_and_current_menu_names():
+    for name in NAMES:
+        text = json.dumps(json.loads((cl.ASSIGNMENTS / f"{name}.ipynb").read_text()))
+        assert "](../" not in text and "](./" not in text, f"{name}: a relative link breaks in the handed-out kit"
+        assert "Restart & Run All" not in text, name
+        assert "Restart Kernel and Run All Cells" in text, name   # JupyterLab 4's Kernel menu
+        done = text[text.index("Before you hand in"):]
+        assert done.index("Restart Kernel") < done.index("cell below") < done.index("Save"), \
+            f"{name}: run the checks first, then save"
+
+
 def test_rows_from_results_sums_per_question_and_leaves_manual_blank():
     results = {"tests": [{"name": "q1", "score": 1.0, "max_score": 2.0},
                          {"name": "q3 - 1", "score": 1.0, "max_score": 1.0}]}
@@ -124,13 +190,6 @@ def test_student_leaks_finds_solutions_and_hidden_tests():
 
 
 # ------------------------------------------------------------------------------------------ otter (slow)
-
-@pytest.fixture(scope="session")
-def built(tmp_path_factory):
-    """Every assignment built once (execute master + otter assign) into a temporary folder."""
-    root = tmp_path_factory.mktemp("assignments")
-    return {name: cl.build(name, out=root / name, run_tests=False) for name in NAMES}
-
 
 def _solution_code(master: dict, qname: str) -> str:
     """The master's solution code for one question, without otter's markers."""

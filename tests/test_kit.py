@@ -1,0 +1,367 @@
+"""The student kit: what is in it, that nothing secret is, and that it works as a student uses it.
+
+The slow part unpacks the kits in a temporary folder outside the repository, runs the kit README's
+Linux/macOS install commands there (a fresh venv, ``pip install`` of the local wheel and
+``requirements-student.txt``; ONE install per test session, shared by the tests), then runs each
+student notebook headlessly with the kit venv's kernel (``jupyter nbconvert --execute`` from the kit
+venv): every cell runs, the blank notebook's public checks fail and it scores 0, the reference solution
+scores full marks in the kit's environment, and the kernel imports ``standoff`` and its data from the kit
+venv, never from the repository.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from standoff import classroom as cl
+from standoff import data, kit
+
+ROOT = Path(__file__).resolve().parent.parent
+NAMES = cl.NAMES
+
+
+# ------------------------------------------------------------------------------------------ pure functions
+
+def test_student_requirements_pins_exactly_and_leaves_book_tools_out():
+    req = "jupyter-book==1.0.4.post1\npandas==3.1.1\nnumpy==2.4.6\notter-grader==7.0.0\nplaywright==1.65.2\n-e .\n"
+    text = kit.student_requirements(req, installed=lambda name: "9.9.9")
+    pins = dict(ln.split("==") for ln in text.splitlines() if ln and not ln.startswith("#"))
+    assert pins["pandas"] == "3.1.1" and pins["otter-grader"] == "7.0.0"   # the book's pins win
+    assert pins["pyyaml"] == "9.9.9"                                        # else the building environment's
+    assert set(pins) == set(kit.STUDENT_PACKAGES)
+    assert not {"jupyter-book", "playwright", "ruff", "nbval", "pytest", "sphinx"} & set(pins)
+
+
+def test_student_requirements_from_the_repository_pins():
+    text = kit.student_requirements((ROOT / "requirements.txt").read_text())
+    assert "jupyterlab==4.6.6" in text.splitlines() and "otter-grader==7.0.0" in text.splitlines()
+    assert all("==" in ln for ln in text.splitlines() if ln and not ln.startswith("#"))
+
+
+def test_readme_covers_every_system_and_checking():
+    text = kit.readme("strategy", "Chicken", "The logic of the standoff", "standoff-0.1.0-py3-none-any.whl")
+    for needle in ("python3 -m venv .venv", "py -m venv .venv", r".venv\Scripts\python -m pip install",
+                   ".venv/bin/python -m pip install -r requirements-student.txt standoff-0.1.0-py3-none-any.whl",
+                   ".venv/bin/jupyter lab strategy.ipynb", "Restart Kernel and Run All Cells", "grader.check_all()",
+                   "Save Notebook", "not in this kit"):
+        assert needle in text, needle
+    assert text.index("Restart Kernel") < text.index("check_all") < text.index("Save Notebook")
+
+
+MASTER = {"cells": [
+    {"cell_type": "raw", "source": "# BEGIN SOLUTION"},
+    {"cell_type": "code", "source": "answer = secret_function(3) + 1  # SOLUTION\nanswer"},
+    {"cell_type": "raw", "source": "# END SOLUTION"},
+    {"cell_type": "raw", "source": "# BEGIN TESTS"},
+    {"cell_type": "code", "source": "# HIDDEN\nfrom x import y\nbool(answer == another_secret(3))"},
+    {"cell_type": "raw", "source": "# END TESTS"},
+    {"cell_type": "raw", "source": "# BEGIN SOLUTION"},
+    {"cell_type": "markdown", "source": "*Rubric (3 points).* 1 point: says who blinked."},
+    {"cell_type": "raw", "source": "# END SOLUTION"}]}
+
+
+def _zip(files: dict[str, bytes | str]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, content in files.items():
+            z.writestr(name, content)
+    return buf.getvalue()
+
+
+def test_solution_texts():
+    s = kit.solution_texts(MASTER)
+    assert s == {"solution": ["secret_function(3) + 1"], "hidden": ["bool(answer == another_secret(3))"],
+                 "rubric": ["*Rubric (3 points).* 1 point: says who blinked."]}
+
+
+def test_kit_leaks_scans_files_and_the_wheel_inside():
+    clean_nb = json.dumps({"cells": [{"cell_type": "code", "source": ["answer = ...\n"]}]})
+    wheel = _zip({"standoff/classroom.py": 'MARKERS = ("# HIDDEN", "BEGIN SOLUTION")\n'})  # markers in .py are fine
+    assert kit.kit_leaks(_zip({"k/a.ipynb": clean_nb, "k/s.whl": wheel, "k/README.md": "hi"}), MASTER) == []
+    leaky_wheel = _zip({"standoff/x.py": "def f():\n    return bool(answer == another_secret(3))\n"})
+    leaky_nb = json.dumps({"cells": [{"cell_type": "code", "source": ["answer = secret_function(3) + 1  # SOLUTION"]}]})
+    found = kit.kit_leaks(_zip({"k/a.ipynb": leaky_nb, "k/s.whl": leaky_wheel,
+                                "k/README.md": "*Rubric (3 points).* 1 point: says who blinked.",
+                                "k/tests/q1.py": "test = {}"}), MASTER)
+    text = "\n".join(found)
+    assert "k/s.whl!/standoff/x.py: hidden line" in text
+    assert "k/a.ipynb: solution line" in text and "k/a.ipynb: marker '# SOLUTION'" in text
+    assert "k/README.md: rubric line" in text and "k/tests/q1.py: a teacher-only file" in text
+
+
+def test_data_dir_is_the_repository_data_here():
+    """In the repository the loader reads data/ (the packaged copy exists only inside the kit's wheel)."""
+    assert data.default_data_dir() == ROOT / "data" == data.DATA_DIR
+    assert not (ROOT / "standoff" / data.PACKAGED).exists()
+
+
+# ------------------------------------------------------------------------------------------ built kits (slow)
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_kit_holds_notebook_data_wheel_requirements_readme_and_no_secrets(built, name):
+    b = built[name]
+    z = zipfile.ZipFile(b["kit"])
+    names = set(z.namelist())
+    top = f"{name}-kit/"
+    wheels = [n for n in names if kit.WHEEL_NAME.match(n.removeprefix(top))]
+    assert {top + f"{name}.ipynb", top + "data/datapackage.json", top + "requirements-student.txt",
+            top + "README.md"} <= names and len(wheels) == 1, sorted(names)
+    with zipfile.ZipFile(io.BytesIO(z.read(wheels[0]))) as w:
+        assert "standoff/_data/datapackage.json" in w.namelist() and "standoff/data.py" in w.namelist()
+        assert not [n for n in w.namelist() if n.endswith(".ipynb")], "no notebook (master or other) in the wheel"
+    assert z.read(top + f"{name}.ipynb") == b["student"].read_bytes()
+    master = json.loads((cl.ASSIGNMENTS / f"{name}.ipynb").read_text())
+    assert kit.kit_leaks(b["kit"], master) == []
+    # the site copy: the teacher guide links ../assignments/<name>-kit.zip from classroom/teacher_guide.html
+    assert b["html_kit"].read_bytes() == b["kit"].read_bytes()
+    assert b["html_kit"].relative_to(b["html_kit"].parent.parent).as_posix() == f"assignments/{name}-kit.zip"
+
+
+@pytest.mark.slow
+def test_kits_share_one_wheel(built):
+    digests = set()
+    for b in built.values():
+        with zipfile.ZipFile(b["kit"]) as z:
+            digests |= {hashlib.sha256(z.read(n)).hexdigest() for n in z.namelist() if n.endswith(".whl")}
+    assert len(digests) == 1
+
+
+def test_teacher_guide_links_each_kit():
+    guide = json.dumps(json.loads((ROOT / "classroom" / "teacher_guide.ipynb").read_text()))
+    for name in NAMES:
+        assert f'href=\\"../assignments/{name}-kit.zip\\"' in guide, name
+
+
+@pytest.mark.slow
+@pytest.mark.build
+def test_built_teacher_guide_links_resolve_to_the_kits(site, built):
+    """Each kit link of the built teacher guide resolves to the file `make assignments` copies into the site."""
+    from posixpath import normpath
+    from urllib.parse import urljoin
+
+    html = (site / "classroom" / "teacher_guide.html").read_text()
+    hrefs = set(re.findall(r'href="([^"]+-kit\.zip)"', html))
+    assert len(hrefs) == len(NAMES), hrefs
+    for href in hrefs:
+        target = normpath(urljoin("classroom/teacher_guide.html", href))
+        name = Path(target).name.removesuffix("-kit.zip")
+        b = built[name]
+        site_root = b["html_kit"].parent.parent     # the site folder the build copied into
+        assert (site_root / target).is_file() and (site_root / target).read_bytes() == b["kit"].read_bytes()
+
+
+# ------------------------------------------------------------------------------------------ as a student (slow)
+
+def _clean_env() -> dict:
+    """The environment of a student's terminal: no virtualenv of the repository on PATH, no PYTHONPATH."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME", "JUPYTER_PATH")}
+    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep)
+                                  if p and not Path(p).resolve().is_relative_to(ROOT))
+    return env
+
+
+def _readme_block(readme: str, heading: str) -> list[str]:
+    """The commands of the first fenced block after ``heading`` in the kit README."""
+    after = readme[readme.index(heading):]
+    block = re.search(r"```\w*\n(.*?)```", after, re.S).group(1)
+    return [ln for ln in block.splitlines() if ln.strip()]
+
+
+@pytest.fixture(scope="session")
+def student(built, tmp_path_factory):
+    """Every kit unpacked outside the repository, and ONE venv installed per the first kit's README."""
+    root = tmp_path_factory.mktemp("student")
+    assert not root.resolve().is_relative_to(ROOT)
+    kits = {}
+    for name, b in built.items():
+        with zipfile.ZipFile(b["kit"]) as z:
+            z.extractall(root)
+        kits[name] = root / f"{name}-kit"
+    first = kits[NAMES[0]]
+    commands = _readme_block((first / "README.md").read_text(), "Linux and macOS (Terminal):")
+    script = "set -eu\n" + "\n".join(commands) + "\n"
+    proc = subprocess.run(["bash", "-c", script], cwd=first, env=_clean_env(), capture_output=True, text=True,
+                          timeout=1800)
+    assert proc.returncode == 0, f"the README's install commands failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    venv = first / ".venv"
+    return {"kits": kits, "venv": venv, "bin": venv / "bin", "env": _clean_env(), "install_log": proc.stdout + proc.stderr}
+
+
+PROBE = """import json, sys
+import standoff, standoff.data
+print("PROBE " + json.dumps({"executable": sys.executable, "standoff": standoff.__file__, "path": sys.path,
+                            "data_dir": str(standoff.data.DATA_DIR), "contacts": len(standoff.data.load("contacts"))}))
+"""
+
+
+def _run_notebook(student, name: str, nb: dict, label: str) -> dict:
+    """Execute ``nb`` in the kit folder of ``name`` with the kit venv's jupyter and kernel; returns the executed nb."""
+    folder = student["kits"][name]
+    path = folder / f"{label}.ipynb"
+    path.write_text(json.dumps(nb))
+    proc = subprocess.run([str(student["bin"] / "jupyter"), "nbconvert", "--to", "notebook", "--execute",
+                           "--ExecutePreprocessor.timeout=300", "--output", f"{label}-out.ipynb", path.name],
+                          cwd=folder, env=student["env"], capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, f"{name}/{label} did not run:\n{proc.stderr[-4000:]}"
+    return json.loads((folder / f"{label}-out.ipynb").read_text())
+
+
+def _text(cell: dict) -> str:
+    out = []
+    for o in cell.get("outputs", []):
+        out.append(o.get("text", "") if isinstance(o.get("text"), str) else "".join(o.get("text", [])))
+        out.append("".join(o.get("data", {}).get("text/plain", "")))
+    return "".join(out)
+
+
+def _otter_total(student, name: str, nb_path: Path, autograder: Path, tmp: Path) -> tuple[float, float]:
+    res = tmp / f"res-{nb_path.stem}"
+    res.mkdir()
+    proc = subprocess.run([str(student["bin"] / "otter"), "run", "--no-logo", "-a", str(autograder), "-o", str(res),
+                           str(nb_path)], cwd=tmp, env=student["env"], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    qs = cl.questions(json.loads((cl.ASSIGNMENTS / f"{name}.ipynb").read_text()))
+    row = cl.rows_from_results(json.loads((res / "results.json").read_text()), qs, nb_path.name)
+    return float(row["total"]), float(row["possible"])
+
+
+@pytest.mark.slow
+def test_kit_installs_from_its_readme_outside_the_repository(student):
+    py = student["bin"] / "python"
+    assert py.exists() and student["venv"].resolve().is_relative_to(student["kits"][NAMES[0]].resolve())
+    proc = subprocess.run([str(py), "-c", "import standoff, standoff.data as d; print(standoff.__file__); "
+                           "print(d.DATA_DIR); print(len(d.load('trade_flows')))"],
+                          cwd=student["kits"][NAMES[0]].parent, env=student["env"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    mod, data_dir, n = proc.stdout.split()
+    venv = str(student["venv"].resolve())
+    assert Path(mod).resolve().as_posix().startswith(venv) and Path(data_dir).resolve().as_posix().startswith(venv)
+    assert data_dir.endswith("standoff/_data") and int(n) > 0
+    freeze = subprocess.run([str(py), "-m", "pip", "freeze"], env=student["env"], capture_output=True, text=True).stdout
+    installed = {re.split(r"[=@ ]", ln, maxsplit=1)[0].lower().replace("_", "-") for ln in freeze.splitlines() if ln}
+    assert "standoff" in installed and "otter-grader" in installed and "jupyterlab" in installed
+    # the book's builder, test runners and linters stay out (playwright does come in: otter-grader needs nbconvert[webpdf])
+    assert not {"jupyter-book", "myst-nb", "nbval", "pytest", "ruff", "axe-playwright-python", "frictionless"} & installed
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_blank_notebook_runs_in_the_kit_and_scores_zero(student, built, name, tmp_path):
+    nb = json.loads((student["kits"][name] / f"{name}.ipynb").read_text())
+    probe = {"cell_type": "code", "execution_count": None, "id": "probe-kit", "metadata": {}, "outputs": [],
+             "source": PROBE}
+    nb["cells"].insert(1, probe)   # after otter's init cell
+    out = _run_notebook(student, name, nb, "blank-run")
+    line = next(ln for ln in _text(out["cells"][1]).splitlines() if ln.startswith("PROBE "))
+    info = json.loads(line[len("PROBE "):])
+    venv = student["venv"].resolve().as_posix()
+    assert Path(info["executable"]).parent.parent.resolve().as_posix() == venv, info["executable"]
+    assert Path(info["standoff"]).resolve().as_posix().startswith(venv), info["standoff"]
+    assert Path(info["data_dir"]).resolve().as_posix().startswith(venv) and info["contacts"] > 0
+    repo = ROOT.resolve()
+    assert not [p for p in info["path"] if p and Path(p).resolve().is_relative_to(repo)], info["path"]
+    checks = [c for c in out["cells"] if c["cell_type"] == "code" and "grader.check(" in "".join(c["source"])]
+    assert len(checks) == len([q for q in cl.questions(json.loads((cl.ASSIGNMENTS / f"{name}.ipynb").read_text()))
+                               if not q["manual"]])
+    for c in checks:   # the public checks ran, and a blank answer passes none of them
+        text = _text(c)
+        assert "results" in text and "passed" not in text.lower().replace("failed", ""), text
+    # the unmodified student notebook, executed in the kit, scores 0 (graded in the kit's environment)
+    total, possible = _otter_total(student, name, student["kits"][name] / "blank-run-out.ipynb",
+                                   built[name]["autograder"], tmp_path)
+    assert total == 0 and possible > 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_reference_solution_scores_full_marks_in_the_kit(student, built, name, tmp_path):
+    """The kit's pinned environment is enough to earn every point (the solution notebook, graded there)."""
+    solution = built[name]["autograder"].parent / f"{name}.ipynb"
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    (sub / f"{name}.ipynb").write_bytes(solution.read_bytes())
+    total, possible = _otter_total(student, name, sub / f"{name}.ipynb", built[name]["autograder"], tmp_path)
+    qs = cl.questions(json.loads((cl.ASSIGNMENTS / f"{name}.ipynb").read_text()))
+    assert total == possible == sum(q["points"] for q in qs if not q["manual"])
+
+
+# ------------------------------------------------------------------------------------------ in JupyterLab (slow, browser)
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_student_runs_the_notebook_in_the_kits_jupyterlab(student, built, tmp_path):
+    """JupyterLab from the kit venv, driven in chromium with every non-localhost request blocked: the student opens
+    the notebook, uses Kernel -> Restart Kernel and Run All Cells..., then File -> Save Notebook (the README's
+    menu names). Every cell ran in the kit venv's kernel, the public checks ran, and the saved blank notebook scores 0."""
+    import time
+    import urllib.request
+
+    pytest.importorskip("playwright.sync_api")
+    from conftest import CHROMIUM
+
+    name = NAMES[0]
+    folder = student["kits"][name]
+    nb = json.loads((folder / f"{name}.ipynb").read_text())
+    nb["cells"].insert(1, {"cell_type": "code", "execution_count": None, "id": "probe-lab", "metadata": {},
+                           "outputs": [], "source": PROBE})
+    (folder / "lab-run.ipynb").write_text(json.dumps(nb))
+    env = dict(student["env"])
+    jup = tmp_path / "jupyter"   # no settings, workspaces or kernels from the user's home
+    env.update(JUPYTER_CONFIG_DIR=str(jup / "config"), JUPYTER_DATA_DIR=str(jup / "data"),
+               JUPYTER_RUNTIME_DIR=str(jup / "runtime"), JUPYTERLAB_SETTINGS_DIR=str(jup / "settings"),
+               JUPYTERLAB_WORKSPACES_DIR=str(jup / "workspaces"))
+    port = _free_port()
+    cmd = [str(student["bin"] / "jupyter"), "lab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
+           "--IdentityProvider.token=", "--ServerApp.password="]
+    if os.geteuid() == 0:
+        cmd.append("--allow-root")
+    log = open(tmp_path / "lab.log", "w")
+    lab = subprocess.Popen(cmd, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(240):
+            assert lab.poll() is None, (tmp_path / "lab.log").read_text()[-3000:]
+            try:
+                urllib.request.urlopen(base + "/api/status", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.5)
+        driver = subprocess.run([sys.executable, str(Path(__file__).with_name("lab_driver.py")), base, "lab-run.ipynb",
+                                 CHROMIUM], capture_output=True, text=True, timeout=900)
+        assert driver.returncode == 0, driver.stderr[-4000:]
+        external = json.loads(driver.stdout.strip().splitlines()[-1])["external"]
+    finally:
+        lab.terminate()
+        lab.wait(30)
+        log.close()
+    assert external == [], external
+    saved = json.loads((folder / "lab-run.ipynb").read_text())
+    code = [c for c in saved["cells"] if c["cell_type"] == "code"]
+    assert all(c["execution_count"] for c in code), "not every cell ran"
+    assert not [o for c in code for o in c["outputs"] if o["output_type"] == "error"]
+    info = json.loads(next(ln for ln in _text(code[1]).splitlines() if ln.startswith("PROBE "))[len("PROBE "):])
+    venv = student["venv"].resolve().as_posix()
+    assert Path(info["standoff"]).resolve().as_posix().startswith(venv), info
+    assert not [p for p in info["path"] if p and Path(p).resolve().is_relative_to(ROOT.resolve())], info["path"]
+    assert all("results" in _text(c) for c in code if "grader.check(" in "".join(c["source"]))
+    total, possible = _otter_total(student, name, folder / "lab-run.ipynb", built[name]["autograder"], tmp_path)
+    assert total == 0 and possible > 0
