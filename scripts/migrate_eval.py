@@ -1,0 +1,284 @@
+"""Convert notebooks from myst-nb glue to MyST's {eval} role (idempotent: safe to run again).
+
+Usage: python scripts/migrate_eval.py [--check] [NOTEBOOK ...]   (default: every notebook in _toc.yml)
+Then run `make outputs` to store the evaluated values (the tests compare them).
+
+What it rewrites, and nothing else:
+
+1. Prose: {glue:text}`name`, {glue:text}`name:spec`, {glue}`name` and {glue:}`name` become
+   {eval}`name`. A format spec moves out of the prose into the setup cell's ``formats={...}``
+   (one spec per name and notebook; two different specs for one name is an error).
+2. Setup code: ``book.glue_facts(`` becomes ``book.bind(globals(), `` (same arguments), and the
+   call's ``formats=`` keyword gets the specs from step 1, merged with any it already has.
+3. Cell tags: a code cell tagged remove-cell that shows nothing (no stored output: setup code,
+   not a live widget) gets remove-input + remove-output instead. myst-nb's inline execution,
+   which evaluates {eval}, does not run remove-cell cells, and later cells need their names.
+4. Exercises and solutions: the gated form ```{solution-start} label ... ```{solution-end}``` (and
+   exercise-start/-end) becomes one ````{solution} label ... ```` directive with a longer fence,
+   which both sphinx-exercise and jupyterlab-myst render.
+
+It stops with an error (and changes nothing) if an {eval} name is assigned by a code cell of the
+same notebook: the code would then change what the prose shows.
+``--check`` exits 1 if any notebook would change (for CI or after a merge).
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+GLUE_ROLE = re.compile(r"\{glue(?::text|:)?\}`([^`]+)`")
+EVAL_ROLE = re.compile(r"\{eval\}`([^`]+)`")
+NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def toc_notebooks() -> list[Path]:
+    import yaml
+
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]] + [c["file"] for part in toc.get("parts", []) for c in part.get("chapters", [])]
+    return [ROOT / f"{f}.ipynb" for f in files if (ROOT / f"{f}.ipynb").exists()]
+
+
+def _src(cell) -> str:
+    s = cell.get("source", "")
+    return "".join(s) if isinstance(s, list) else s
+
+
+def _set_src(cell, text: str) -> None:
+    cell["source"] = text.splitlines(keepends=True) if isinstance(cell.get("source"), list) else text
+
+
+# --- 1. prose ---------------------------------------------------------------------------------
+
+def convert_prose(text: str, specs: dict[str, str], where: str) -> str:
+    def repl(m: re.Match) -> str:
+        body = m.group(1).strip()
+        if "::" in body:
+            raise SystemExit(f"{where}: {{glue}}`{body}` pastes from another document; convert it by hand")
+        name, _, spec = body.partition(":")
+        if not NAME.match(name):
+            raise SystemExit(f"{where}: {body!r} is not a plain name")
+        if spec:
+            if specs.get(name, spec) != spec:
+                raise SystemExit(f"{where}: {name} is formatted both as {specs[name]!r} and {spec!r}")
+            specs[name] = spec
+        return f"{{eval}}`{name}`"
+
+    return GLUE_ROLE.sub(repl, text)
+
+
+# --- 4. gated exercises/solutions -> one directive ----------------------------------------------
+
+GATE = re.compile(
+    r"^(?P<fence>`{3,})\{(?P<kind>exercise|solution)-start\}(?P<arg>[^\n]*)\n"
+    r"(?P<opts>(?::[^\n]*\n)*)"
+    r"(?P=fence)[ \t]*\n"
+    r"(?P<body>.*?)"
+    r"^(?P=fence)\{(?P=kind)-end\}[ \t]*\n(?P=fence)[ \t]*$",
+    re.M | re.S,
+)
+
+
+def convert_gates(text: str) -> str:
+    def repl(m: re.Match) -> str:
+        body = m.group("body").strip("\n")
+        longest = max((len(f) for f in re.findall(r"^(`{3,})", body, re.M)), default=0)
+        fence = "`" * max(4, longest + 1, len(m.group("fence")))
+        return f"{fence}{{{m.group('kind')}}}{m.group('arg')}\n{m.group('opts')}\n{body}\n{fence}"
+
+    return GATE.sub(repl, text)
+
+
+# --- 2. setup code --------------------------------------------------------------------------------
+
+def _bind_calls(tree: ast.AST):
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("glue_facts", "bind")
+                and isinstance(node.func.value, ast.Name) and node.func.value.id == "book"):
+            yield node
+
+
+def convert_setup(code: str, specs: dict[str, str], where: str) -> tuple[str, bool]:
+    """Returns (new code, whether the cell binds facts)."""
+    if "book.glue_facts(" not in code and "book.bind(" not in code:
+        return code, False
+    code = code.replace("book.glue_facts(", "book.bind(globals(), ")
+    tree = ast.parse(code)
+    calls = list(_bind_calls(tree))
+    if not specs:
+        return code, bool(calls)
+    if len(calls) != 1:
+        raise SystemExit(f"{where}: {len(calls)} book.bind calls; put the formats on one by hand")
+    call = calls[0]
+    lines = code.splitlines(keepends=True)
+
+    def _pos(lineno: int, col_bytes: int) -> int:  # ast columns count UTF-8 bytes
+        return sum(len(x) for x in lines[: lineno - 1]) + len(lines[lineno - 1].encode()[:col_bytes].decode())
+
+    start = lambda n: _pos(n.lineno, n.col_offset)  # noqa: E731
+    end = lambda n: _pos(n.end_lineno, n.end_col_offset)  # noqa: E731
+    existing = {}
+    kw = next((k for k in call.keywords if k.arg == "formats"), None)
+    if kw is not None:
+        existing = ast.literal_eval(kw.value)
+    merged = {**existing, **specs}
+    for name, spec in specs.items():
+        if existing.get(name, spec) != spec:
+            raise SystemExit(f"{where}: {name} formatted as {existing[name]!r} in code and {spec!r} in prose")
+    literal = _dict_literal(merged)
+    if kw is not None:
+        a, b = start(kw.value), end(kw.value)
+        return code[:a] + literal + code[b:], True
+    # append the keyword before the closing parenthesis
+    b = end(call) - 1
+    assert code[b] == ")"
+    inner = code[:b].rstrip()
+    sep = "" if inner.endswith(",") else ","
+    return f"{inner}{sep} formats={literal}" + code[b:], True
+
+
+def _is_glue_record(output: dict) -> bool:
+    data = output.get("data", {})
+    return bool(data) and all(k.startswith("application/papermill.record/") for k in data)
+
+
+def _dict_literal(d: dict[str, str], width: int = 96) -> str:
+    """``{"a": ".1f", ...}``, wrapped over several lines when long."""
+    items = [f"{json.dumps(k)}: {json.dumps(v)}" for k, v in sorted(d.items())]
+    one = "{" + ", ".join(items) + "}"
+    if len(one) <= 60:
+        return one
+    lines, line = [], "   "
+    for item in items:
+        if len(line) + len(item) + 2 > width:
+            lines.append(line)
+            line = "   "
+        line += f" {item},"
+    lines.append(line)
+    return "{\n" + "\n".join(lines) + "\n}"
+
+
+def assigned_names(code: str) -> set[str]:
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return set()
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            out.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            out.add(node.name)
+        elif isinstance(node, ast.alias):
+            out.add((node.asname or node.name).split(".")[0])
+    return out
+
+
+# --- 5. the setup cell runs before the first {eval} ----------------------------------------------
+
+def _binds(cell) -> bool:
+    return cell["cell_type"] == "code" and "book.bind(" in _src(cell)
+
+
+def _bind_before_use(nb: dict, where: str) -> None:
+    """Move the setup cell up to just below the page title when prose above it cites a fact.
+
+    Both front ends evaluate a cell's {eval} roles when they reach the cell, so the names must be
+    bound by then. The title cell is split after its heading line if it also holds prose.
+    Setup cells also get ``jupyter.source_hidden``: JupyterLab shows them collapsed, as the site hides them.
+    """
+    cells = nb["cells"]
+    for c in cells:
+        if _binds(c):
+            c["metadata"].setdefault("jupyter", {})["source_hidden"] = True
+    first_use = next((i for i, c in enumerate(cells)
+                      if c["cell_type"] == "markdown" and EVAL_ROLE.search(_src(c))), None)
+    first_bind = next((i for i, c in enumerate(cells) if _binds(c)), None)
+    if first_use is None or first_bind is None or first_bind < first_use:
+        return
+    if any(c["cell_type"] == "code" for c in cells[first_use:first_bind]):
+        raise SystemExit(f"{where}: code runs between the first {{eval}} and the setup cell; move it by hand")
+    setup = cells.pop(first_bind)
+    text = _src(cells[first_use])
+    head, nl, rest = text.partition("\n")
+    if head.startswith("# ") and not EVAL_ROLE.search(head) and rest.strip():
+        title = dict(cells[first_use])
+        _set_src(title, head)
+        body = {**cells[first_use], "metadata": dict(cells[first_use]["metadata"])}
+        if "id" in body:  # nbformat 4.5 cell ids are unique: derive one from the title cell's
+            body["id"] = hashlib.sha1(f"{body['id']}:prose".encode()).hexdigest()[:8]
+        _set_src(body, rest.lstrip("\n"))
+        cells[first_use:first_use + 1] = [title, setup, body]
+    else:
+        cells.insert(first_use, setup)
+
+
+# --- the notebook -------------------------------------------------------------------------------
+
+def migrate(path: Path) -> bool:
+    """Rewrite ``path`` in place; returns whether it changed."""
+    raw = path.read_text()
+    nb = json.loads(raw)
+    where = str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+    specs: dict[str, str] = {}
+    for i, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] == "markdown":
+            _set_src(cell, convert_gates(convert_prose(_src(cell), specs, f"{where} cell {i}")))
+    binds = False
+    for i, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] != "code":
+            continue
+        code, binds_here = convert_setup(_src(cell), specs if not binds else {}, f"{where} cell {i}")
+        binds = binds or binds_here
+        _set_src(cell, code)
+        # glue's records (display=False) were the setup cell's only outputs: bind shows nothing
+        cell["outputs"] = [o for o in cell.get("outputs", []) if not _is_glue_record(o)]
+        tags = cell.setdefault("metadata", {}).get("tags", [])
+        if "remove-cell" in tags and not cell["outputs"]:
+            tags = [t for t in tags if t != "remove-cell"]
+            tags += [t for t in ("remove-input", "remove-output") if t not in tags]
+            cell["metadata"]["tags"] = tags
+    if specs and not binds:
+        raise SystemExit(f"{where}: formats {specs} but no book.bind call to hold them")
+    _bind_before_use(nb, where)
+    # an {eval} name must not be reassigned by the notebook's code
+    used = {n for c in nb["cells"] if c["cell_type"] == "markdown" for n in EVAL_ROLE.findall(_src(c))}
+    code_names = set()
+    for c in nb["cells"]:
+        if c["cell_type"] == "code":
+            code_names |= assigned_names(_src(c))
+    clash = sorted(used & code_names)
+    if clash:
+        raise SystemExit(f"{where}: code cells assign names the prose evaluates: {clash}")
+    out = json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+    if out != raw:
+        path.write_text(out)
+        return True
+    return False
+
+
+def main(argv: list[str]) -> int:
+    check = "--check" in argv
+    args = [a for a in argv if a != "--check"]
+    targets = [Path(a).resolve() for a in args] or toc_notebooks()
+    changed = []
+    for p in targets:
+        before = p.read_text()
+        if migrate(p):
+            changed.append(p)
+            if check:
+                p.write_text(before)
+    for p in changed:
+        print(("would change " if check else "migrated ") + str(p.relative_to(ROOT)))
+    return 1 if (check and changed) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
