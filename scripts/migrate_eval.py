@@ -1,6 +1,7 @@
 """Convert notebooks from myst-nb glue to MyST's {eval} role (idempotent: safe to run again).
 
-Usage: python scripts/migrate_eval.py [--check] [NOTEBOOK ...]   (default: every notebook in _toc.yml)
+Usage: python scripts/migrate_eval.py [--check] [NOTEBOOK ...]
+       (default: every notebook in _toc.yml and assignments/)
 Then run `make outputs` to store the evaluated values (the tests compare them).
 
 What it rewrites, and nothing else:
@@ -19,6 +20,12 @@ What it rewrites, and nothing else:
 
 It stops with an error (and changes nothing) if an {eval} name is assigned by a code cell of the
 same notebook: the code would then change what the prose shows.
+6. Module split (one module per chapter): code and inline code that use the old modules are
+   pointed at ``standoff.chapters.<chapter>``: ``history.X`` goes to first_trade_war, phase_one or
+   after_april (wherever X now lives), ``channels``, ``leverage`` and ``strategy_charts`` (now
+   ``strategy``) moved whole, ``tariffs.escalation_facts`` and ``charts.escalation_*`` went to
+   ``escalation``; ``from standoff import ...`` lines and ``standoff/<old>.py`` mentions follow.
+
 ``--check`` exits 1 if any notebook would change (for CI or after a merge).
 """
 
@@ -220,6 +227,145 @@ def _bind_before_use(nb: dict, where: str) -> None:
         cells.insert(first_use, setup)
 
 
+# --- 6. the module split -----------------------------------------------------------------------
+
+WHOLE = {"channels": "channels", "leverage": "leverage", "strategy_charts": "strategy"}  # old -> new module
+PICKED = {"history": ("first_trade_war", "phase_one", "after_april"),  # old module -> chapter modules
+          "tariffs": ("escalation",), "charts": ("escalation",)}    # that took some of its names
+
+
+def _defined(module: str) -> set[str]:
+    """Top-level names a chapter module defines (functions, classes, constants)."""
+    tree = ast.parse((ROOT / "standoff" / "chapters" / f"{module}.py").read_text())
+    out = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            out.add(node.name)
+        elif isinstance(node, ast.Assign):
+            out |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+    return out
+
+
+def _home(old: str, name: str) -> str | None:
+    """The chapter module that now holds ``old.name``, or None if it stayed."""
+    for module in PICKED.get(old, ()):
+        if name in _defined(module):
+            return module
+    return None
+
+
+IMPORT = re.compile(r"^(?P<indent>[ \t]*)from standoff import (?P<names>[^\n(]+)$", re.M)
+
+
+def _paths(text: str, stem: str) -> str:
+    """standoff.history.X / standoff.channels.X ... and standoff/<old>.py mentions, in prose and comments."""
+    def dotted(m: re.Match) -> str:
+        old, name = m.group(1), m.group(2)
+        if old in WHOLE:
+            return f"standoff.chapters.{WHOLE[old]}.{name}"
+        home = _home(old, name)
+        return f"standoff.chapters.{home}.{name}" if home else m.group(0)
+
+    text = re.sub(r"\bstandoff\.(history|channels|leverage|strategy_charts|tariffs|charts)\.(\w+)", dotted, text)
+    own = ROOT / "standoff" / "chapters" / f"{stem}.py"
+    text = text.replace("standoff/history.py",
+                        f"standoff/chapters/{stem}.py" if own.exists() else "standoff/chapters/")
+    for old, new in WHOLE.items():
+        text = text.replace(f"standoff/{old}.py", f"standoff/chapters/{new}.py")
+    return text
+
+
+PLACEHOLDER = "\x00CHAPTERS\x00"
+
+
+def _split_imports(text: str) -> tuple[str, set[str], list[str]]:
+    """Drop history/channels/leverage/strategy_charts from ``from standoff import`` lines.
+
+    Returns (text with a placeholder line where chapter imports go, aliases of history, whole-module imports).
+    """
+    aliases: set[str] = set()
+    whole: list[str] = []
+
+    def imports(m: re.Match) -> str:
+        kept, changed = [], False
+        for item in (x.strip() for x in m.group("names").split(",")):
+            name, _, alias = (p.strip() for p in item.partition(" as "))
+            if name == "history":
+                aliases.add(alias or name)
+                changed = True
+            elif name in WHOLE:
+                new = WHOLE[name]
+                whole.append(new if (alias or name) == new else f"{new} as {alias or name}")
+                changed = True
+            else:
+                kept.append(item)
+        lines = [f"{m.group('indent')}from standoff import {', '.join(kept)}"] if kept else []
+        if changed:
+            lines.append(f"{m.group('indent')}{PLACEHOLDER}")
+        return "\n".join(lines) if lines else PLACEHOLDER
+
+    return IMPORT.sub(imports, text), aliases, whole
+
+
+def _attrs(text: str, aliases: set[str], code: bool, where: str, used: set[tuple[str, str, str]]) -> str:
+    """history.X (under any alias), tariffs.escalation_facts, charts.escalation_* -> their chapter module."""
+    def attr(m: re.Match) -> str:
+        alias, name = m.group(1), m.group(2)
+        old = "history" if alias in aliases else alias
+        home = _home(old, name)
+        if home is None:
+            if old == "history" and code:
+                raise SystemExit(f"{where}: {alias}.{name}: no chapter module defines {name}")
+            return m.group(0)
+        new_alias = home if alias in ("history", "tariffs", "charts") else f"_{home}"
+        used.add((alias, home, new_alias))
+        return f"{new_alias}.{name}"
+
+    names = "|".join(re.escape(a) for a in {*aliases, "tariffs", "charts"})
+    return re.sub(rf"(?<![\w.])({names})\.(\w+)", attr, text)
+
+
+def convert_modules(nb: dict, where: str, stem: str) -> None:
+    cells = nb["cells"]
+    split = {}
+    for i, c in enumerate(cells):
+        if c["cell_type"] == "code":
+            split[i] = _split_imports(_src(c))
+    nb_aliases = {"history"}.union(*(a for _, a, _ in split.values())) if split else {"history"}
+    used_in: dict[int, set] = {}
+    for i, c in enumerate(cells):
+        code = c["cell_type"] == "code"
+        text = split[i][0] if code else _src(c)
+        used_in[i] = set()
+        # prose only ever says history.X; code uses whatever alias some cell imported
+        text = _attrs(_paths(text, stem), nb_aliases if code else {"history"}, code, f"{where} cell {i}", used_in[i])
+        _set_src(c, text)
+    first_importer: dict[str, int] = {}
+    for i, (_, aliases, _) in split.items():
+        for a in aliases:
+            first_importer.setdefault(a, i)
+    setup = next((i for i in split if IMPORT.search(_src(cells[i])) or PLACEHOLDER in _src(cells[i])), None)
+    for i, (_, aliases, whole) in split.items():
+        # what this cell's own imports must now provide ...
+        mods = {(home, new) for (alias, home, new) in used_in[i] if alias in aliases}
+        for j in split:  # ... including for later cells that use an alias without importing it
+            mods |= {(home, new) for (alias, home, new) in used_in[j]
+                     if alias in aliases and first_importer.get(alias) == i and alias not in split[j][1]}
+        if i == setup:  # names that left tariffs/charts: imported once, in the setup cell
+            mods |= {(home, new) for j in split for (alias, home, new) in used_in[j] if alias in ("tariffs", "charts")}
+        chapter = whole + [h if h == n else f"{h} as {n}" for h, n in sorted(mods)]
+        text = _src(cells[i])
+        line = f"from standoff.chapters import {', '.join(chapter)}"
+        if chapter and PLACEHOLDER in text:
+            text = text.replace(PLACEHOLDER, line, 1)
+        elif chapter and line not in text:
+            m = IMPORT.search(text)
+            text = text[: m.end()] + "\n" + m.group("indent") + line + text[m.end():]
+        text = re.sub(r"\n[ \t]*\x00CHAPTERS\x00(?=\n|$)", "", text)
+        text = re.sub(r"^[ \t]*\x00CHAPTERS\x00\n?", "", text)
+        _set_src(cells[i], text)
+
+
 # --- the notebook -------------------------------------------------------------------------------
 
 def migrate(path: Path) -> bool:
@@ -228,9 +374,11 @@ def migrate(path: Path) -> bool:
     nb = json.loads(raw)
     where = str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
     specs: dict[str, str] = {}
+    stem = path.stem
     for i, cell in enumerate(nb["cells"]):
         if cell["cell_type"] == "markdown":
             _set_src(cell, convert_gates(convert_prose(_src(cell), specs, f"{where} cell {i}")))
+    convert_modules(nb, where, stem)
     binds = False
     for i, cell in enumerate(nb["cells"]):
         if cell["cell_type"] != "code":
@@ -267,7 +415,7 @@ def migrate(path: Path) -> bool:
 def main(argv: list[str]) -> int:
     check = "--check" in argv
     args = [a for a in argv if a != "--check"]
-    targets = [Path(a).resolve() for a in args] or toc_notebooks()
+    targets = [Path(a).resolve() for a in args] or toc_notebooks() + sorted((ROOT / "assignments").glob("*.ipynb"))
     changed = []
     for p in targets:
         before = p.read_text()

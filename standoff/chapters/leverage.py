@@ -13,9 +13,9 @@ import textwrap
 import altair as alt
 import pandas as pd
 
-from . import calculator, data, tariffs
-from .theme import SIDE_COLORS, WIDTH
-from .fmt import day as _day
+from .. import calculator, data, tariffs
+from ..theme import SIDE_COLORS, WIDTH
+from ..fmt import day as _day
 
 SOURCE_TIP = alt.Tooltip("source_label:N", title="Source")
 HOLDER_COLORS = {"China": SIDE_COLORS["China"], "Japan": "#8a62b8", "United Kingdom": "#2e8a57"}
