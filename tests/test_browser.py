@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from conftest import CHROMIUM, CHROMIUM_ARGS, HTML, site_pages
+from conftest import HTML, site_pages
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 
@@ -21,14 +21,6 @@ PAGES = site_pages(HTML) if (HTML.parent.parent / "_toc.yml").exists() else []
 ALLOWED_CONSOLE = [
     # none: the duplicate THEBE_JS_URL declaration is removed by standoff.sphinxext
 ]
-
-
-@pytest.fixture(scope="session")
-def browser():
-    with playwright_sync.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def _open(browser, url: str, **context_kw):
