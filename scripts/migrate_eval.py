@@ -17,16 +17,19 @@ What it rewrites, and nothing else:
 4. Exercises and solutions: the gated form ```{solution-start} label ... ```{solution-end}``` (and
    exercise-start/-end) becomes one ````{solution} label ... ```` directive with a longer fence,
    which both sphinx-exercise and jupyterlab-myst render.
-
-It stops with an error (and changes nothing) if an {eval} name is assigned by a code cell of the
-same notebook: the code would then change what the prose shows.
+5. Order: if prose above the setup cell cites a fact, the setup cell moves up to just below the
+   page title (the title cell is split after its heading line): both front ends evaluate a cell's
+   {eval} roles when they reach it. Setup cells get ``jupyter.source_hidden`` (shown collapsed in
+   JupyterLab, as the site hides them).
 6. Module split (one module per chapter): code and inline code that use the old modules are
    pointed at ``standoff.chapters.<chapter>``: ``history.X`` goes to first_trade_war, phase_one or
    after_april (wherever X now lives), ``channels``, ``leverage`` and ``strategy_charts`` (now
    ``strategy``) moved whole, ``tariffs.escalation_facts`` and ``charts.escalation_*`` went to
    ``escalation``; ``from standoff import ...`` lines and ``standoff/<old>.py`` mentions follow.
 
-``--check`` exits 1 if any notebook would change (for CI or after a merge).
+It stops with an error, leaving that notebook unchanged, if an {eval} name is assigned by a code
+cell of the same notebook (the code would then change what the prose shows), or if something needs
+a decision by hand. ``--check`` exits 1 if any notebook would change (for CI or after a merge).
 """
 
 from __future__ import annotations
