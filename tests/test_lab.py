@@ -22,6 +22,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -118,11 +119,13 @@ def lab_context(browser):
     ctx.close()
 
 
-def _shutdown_kernels(base: str, token: str) -> None:
+def _shutdown_kernel(base: str, token: str, rel: str) -> None:
+    """Shut down the kernel of the session for notebook ``rel`` (and only that one)."""
     req = urllib.request.Request(f"{base}/api/sessions?token={token}")
     for s in json.loads(urllib.request.urlopen(req, timeout=10).read()):
-        urllib.request.urlopen(urllib.request.Request(
-            f"{base}/api/sessions/{s['id']}?token={token}", method="DELETE"), timeout=10)
+        if s.get("path") == rel:
+            urllib.request.urlopen(urllib.request.Request(
+                f"{base}/api/sessions/{s['id']}?token={token}", method="DELETE"), timeout=30)
 
 
 PROSE_JS = """names => Array.from(document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-MarkdownCell'))
@@ -278,7 +281,8 @@ def test_chapter_in_jupyterlab(lab, lab_context, rel):
         assert other_hosts == [], f"{rel}: requests to other hosts: {other_hosts[:5]}"
     finally:
         page.close()
-        _shutdown_kernels(base, token)
+        # this chapter's kernel shuts down while the next chapter opens
+        threading.Thread(target=_shutdown_kernel, args=(base, token, rel), daemon=True).start()
 
 
 def test_every_lab_extension_is_compatible(lab):
