@@ -1,6 +1,7 @@
 # Who Blinks First? -- every target installs what it needs.
 #   make book    create .venv, install the pinned requirements, build the site into _build/html
 #   make serve   serve the built site on http://127.0.0.1:8000
+#   make lab     start JupyterLab (with jupyterlab-myst) from the repository root on 127.0.0.1
 #   make test    install test needs (incl. Debian chromium), build, and run the whole suite
 #   make bench   build times, notebook times, page weights, data load time, grading time per submission
 #                and for 60 generated submissions (BENCH=--only-grading for the grading part alone)
@@ -22,7 +23,7 @@ STAMP  := $(VENV)/.installed
 PORT   ?= 8000
 JB     := $(VENV)/bin/jupyter-book build . -W -n --keep-going
 
-.PHONY: book serve test bench vendor outputs chromium bwrap clean assignments grade
+.PHONY: book serve lab test bench vendor outputs chromium bwrap clean assignments grade
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -40,6 +41,12 @@ serve: $(STAMP)
 	test -f _build/html/index.html || $(JB)
 	@echo "Serving on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
 	$(PY) -m http.server --bind 127.0.0.1 --directory _build/html $(PORT)
+
+# From the repository root, so charts load the vendored Vega bundle through the server (files/_static/...).
+# LAB_ARGS passes more options, e.g. LAB_ARGS=--no-browser.
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --ServerApp.root_dir="$(CURDIR)" \
+	  $$( [ "$$(id -u)" = 0 ] && echo --allow-root ) $(LAB_ARGS)
 
 chromium:
 	if ! command -v chromium >/dev/null; then \

@@ -14,13 +14,10 @@ import html
 import altair as alt
 import pandas as pd
 
-from . import data, tariffs
+from . import data
 from .theme import SIDE_COLORS, WIDTH
 
 SIDE_LABELS = {"US": "US tariff on goods from China", "China": "China's tariff on goods from the US"}
-SHOW_BOTH = "Both"
-SHOW_HEADLINE = "Headline rate (statutory)"
-SHOW_AVERAGE = "Average (PIIE, trade-weighted)"
 
 
 def side_color(field: str = "side_label:N", title: str | None = None) -> alt.Color:
@@ -33,74 +30,6 @@ def side_color(field: str = "side_label:N", title: str | None = None) -> alt.Col
 def _fmt_dates(df: pd.DataFrame, col: str, out: str) -> pd.DataFrame:
     df[out] = df[col].dt.strftime("%-d %b %Y")
     return df
-
-
-def escalation_steps(actions: pd.DataFrame, averages: pd.DataFrame, start: str, end: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The two tidy tables behind :func:`escalation_chart` (steps, averages), sources joined."""
-    steps = data.with_sources(tariffs.headline_steps(actions, start, end))
-    steps["side_label"] = steps["actor"].map(SIDE_LABELS)
-    steps["series"] = SHOW_HEADLINE
-    steps = _fmt_dates(steps, "date", "date_label")
-    avg = averages[(averages["kind"] == "actual")
-                   & (averages["as_of"] >= pd.Timestamp(start)) & (averages["as_of"] <= pd.Timestamp(end))]
-    avg = data.with_sources(avg.rename(columns={"imposer": "actor"}))
-    avg["date"] = avg["as_of"]
-    avg["side_label"] = avg["actor"].map(SIDE_LABELS)
-    avg["series"] = SHOW_AVERAGE
-    avg = _fmt_dates(avg, "as_of", "date_label")
-    avg.loc[avg["date_precision"] != "day", "date_label"] = (
-        avg["as_of"].dt.strftime("%b %Y") + " (no exact day stated)")
-    avg["derived_text"] = avg["derived"].map({True: "Derived: ", False: ""}) + avg["derived_method"].fillna("")
-    return steps, avg
-
-
-def escalation_chart(actions: pd.DataFrame, averages: pd.DataFrame,
-                     start: str = "2025-01-20", end: str = "2025-06-30") -> alt.LayerChart:
-    """Step chart of each side's headline all-goods tariff, with PIIE's trade-weighted averages.
-
-    A radio control (Vega param ``show``) switches between the statutory headline rate, the
-    trade-weighted average, or both; it works in the static site with no kernel.
-    """
-    steps, avg = escalation_steps(actions, averages, start, end)
-    show = alt.param(name="show", value=SHOW_BOTH,
-                     bind=alt.binding_radio(options=[SHOW_BOTH, SHOW_HEADLINE, SHOW_AVERAGE], name="Show: "))
-    x = alt.X("date:T", title=None, axis=alt.Axis(format="%-d %b", labelAngle=0, tickCount=6),
-              scale=alt.Scale(domain=[pd.Timestamp(start).isoformat(), pd.Timestamp(end).isoformat()]))
-    y = alt.Y("rate_pct:Q", title="Additional tariff (%)", scale=alt.Scale(domain=[0, 150]))
-    not_avg = f"show != '{SHOW_AVERAGE}'"
-    not_head = f"show != '{SHOW_HEADLINE}'"
-    base = alt.Chart(steps).transform_filter(not_avg)
-    line = base.mark_line(interpolate="step-after", strokeWidth=2.5).encode(x=x, y=y, color=side_color(title=None),
-                                                                            detail="actor:N")
-    step_tooltip = [
-        alt.Tooltip("side_label:N", title="Side"),
-        alt.Tooltip("date_label:N", title="Effective"),
-        alt.Tooltip("rate_pct:Q", title="Headline rate (%)", format=".0f"),
-        alt.Tooltip("change_pp:Q", title="Change (points)", format="+.0f"),
-        alt.Tooltip("measures:N", title="Measure"),
-        alt.Tooltip("source_label:N", title="Source"),
-    ]
-    points = base.transform_filter("datum.change_pp != 0").mark_point(filled=True, size=70).encode(
-        x=x, y=y, color=side_color(title=None), tooltip=step_tooltip, href="source_url:N")
-    avg_y = alt.Y("avg_tariff_pct:Q", title="Additional tariff (%)")
-    avg_tooltip = [
-        alt.Tooltip("side_label:N", title="Side"),
-        alt.Tooltip("date_label:N", title="As of"),
-        alt.Tooltip("avg_tariff_pct:Q", title="Average tariff (%)", format=".1f"),
-        alt.Tooltip("snapshot:N", title="PIIE snapshot"),
-        alt.Tooltip("derived_text:N", title="Note"),
-        alt.Tooltip("source_label:N", title="Source"),
-    ]
-    averages_layer = alt.Chart(avg).transform_filter(not_head).mark_point(
-        shape="diamond", filled=False, size=150, strokeWidth=2.5).encode(
-        x=x, y=avg_y, color=side_color(title=None), tooltip=avg_tooltip, href="source_url:N")
-    return alt.layer(line, points, averages_layer).add_params(show).properties(
-        width=WIDTH, height=320,
-        description=(
-            "Step chart of the additional tariff each side applied to all of the other's goods, "
-            f"{pd.Timestamp(start):%-d %B %Y} to {pd.Timestamp(end):%-d %B %Y}: lines are headline statutory "
-            "rates, diamonds are PIIE trade-weighted averages. A radio control chooses which to show."),
-    )
 
 
 def table_html(df: pd.DataFrame, summary: str, columns: dict[str, str] | None = None) -> str:

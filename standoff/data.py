@@ -334,3 +334,10 @@ def with_sources(df: pd.DataFrame, column: str = "source_id", prefix: str = "sou
     date_part = out[prefix + "date"].fillna("undated")
     out[prefix + "label"] = out[prefix + "publisher"] + ", " + out[prefix + "title"] + " (" + date_part + ")"
     return out
+
+
+def sourced(df: pd.DataFrame) -> pd.DataFrame:
+    """:func:`with_sources`, with rows that have no source labelled as computed."""
+    out = with_sources(df)
+    out["source_label"] = out["source_label"].fillna("No source (computed)")
+    return out

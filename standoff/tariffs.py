@@ -10,9 +10,16 @@ in ``tariff_averages`` are the measure that includes them.
 from __future__ import annotations
 
 import pandas as pd
-from .fmt import day as _day
 
 SIDES = ("US", "China")
+# How the chapters name a tariff action's status (column ``status`` of ``tariff_actions``).
+STATUS_LABELS = {
+    "applied": "Applied",
+    "threatened": "Threatened, never applied",
+    "suspended": "Scheduled, then suspended",
+    "cancelled": "Announced, then cancelled",
+}
+NEVER_APPLIED = ("threatened", "suspended", "cancelled")
 
 
 def headline_steps(actions: pd.DataFrame, start: str | None = None, end: str | None = None) -> pd.DataFrame:
@@ -97,58 +104,3 @@ def peak(actions: pd.DataFrame, side: str) -> pd.Series:
     steps = headline_steps(actions)
     s = steps[steps["actor"] == side]
     return s.loc[s["rate_pct"].idxmax()]
-
-
-
-
-def escalation_facts(actions: pd.DataFrame, averages: pd.DataFrame) -> dict:
-    """Every number the escalation chapter's prose uses, computed from the data."""
-    steps = headline_steps(actions)
-    s25 = steps[steps["date"] >= pd.Timestamp("2025-01-01")]
-    us, cn = s25[s25["actor"] == "US"], s25[s25["actor"] == "China"]
-    us_peak, cn_peak = peak(actions, "US"), peak(actions, "China")
-    first = lambda df: df.iloc[0]  # noqa: E731
-    geneva_us = first(us[us["change_pp"] < 0])
-    geneva_cn = first(cn[cn["change_pp"] < 0])
-    by_id = actions.set_index("action_id")
-    avg = averages.set_index("point_id")
-    return {
-        "us_first_rate": int(first(us)["rate_pct"]),
-        "us_first_date": _day(first(us)["date"]),
-        "us_march_rate": int(us[us["date"] == pd.Timestamp("2025-03-04")]["rate_pct"].iloc[0]),
-        "us_peak_rate": int(us_peak["rate_pct"]),
-        "us_peak_date": _day(us_peak["date"]),
-        "us_reciprocal_peak": int(by_id.loc["us-2025-04-10-reciprocal-125", "resulting_rate_pct"]),
-        "us_fentanyl_layer": int(by_id.loc["us-2025-03-04-fentanyl-20", "resulting_rate_pct"]),
-        "us_announced_china_rate": int(by_id.loc["us-2025-04-09-reciprocal-34-announced", "resulting_rate_pct"]),
-        "us_rate_apr9": int(rate_on(actions, "US", "2025-04-09")),
-        "us_reciprocal_apr9": int(by_id.loc["us-2025-04-09-reciprocal-84", "resulting_rate_pct"]),
-        "us_increase_steps": int((us["change_pp"] > 0).sum()),
-        # steps at the border (same-day steps merged): China's announced 34% never applied on its own
-        "cn_increase_steps": int((cn["change_pp"] > 0).sum()),
-        "us_peak_days": int((geneva_us["date"] - us_peak["date"]).days),
-        "cn_peak_days": int((geneva_cn["date"] - cn_peak["date"]).days),
-        "cn_first_all_rate": int(by_id.loc["cn-2025-04-10-34", "resulting_rate_pct"]),
-        "cn_first_applied_rate": int(first(cn[(cn["change_pp"] > 0) & (cn["date"] >= pd.Timestamp("2025-04-01"))])["rate_pct"]),
-        "cn_peak_rate": int(cn_peak["rate_pct"]),
-        "cn_peak_date": _day(cn_peak["date"]),
-        "cn_peak_announced": _day(by_id.loc["cn-2025-04-12-125", "announced_date"]),
-        "geneva_us_rate": int(geneva_us["rate_pct"]),
-        "geneva_cn_rate": int(geneva_cn["rate_pct"]),
-        "geneva_date": _day(geneva_us["date"]),
-        "geneva_announced": _day(by_id.loc["us-2025-05-14-geneva", "announced_date"]),
-        "geneva_cut_pp": int(-geneva_us["change_pp"]),
-        # Geneva removed the April increases above China's announced 34% country rate for good and suspended
-        # the part of that rate above the 10% baseline (derived: 125 - 34 and 34 - 10)
-        "geneva_removed_pp": int(by_id.loc["us-2025-04-10-reciprocal-125", "resulting_rate_pct"]
-                                 - by_id.loc["us-2025-04-09-reciprocal-34-announced", "resulting_rate_pct"]),
-        "geneva_suspended_pp": int(by_id.loc["us-2025-04-09-reciprocal-34-announced", "resulting_rate_pct"]
-                                   - by_id.loc["us-2025-05-14-geneva", "resulting_rate_pct"]),
-        "geneva_suspension_days": int((by_id.loc["us-2025-08-12-extension", "effective_date"]
-                                       - by_id.loc["us-2025-05-14-geneva", "effective_date"]).days),
-        "piie_jan_us": float(avg.loc["us-2025-01-20", "avg_tariff_pct"]),
-        "piie_april_us": float(avg.loc["us-2025-04", "avg_tariff_pct"]),
-        "piie_peak_us": float(avg.loc["us-2025-05-early", "avg_tariff_pct"]),
-        "piie_geneva_us": float(avg.loc["us-2025-05-14", "avg_tariff_pct"]),
-        "piie_geneva_cn": float(avg.loc["cn-2025-05-14", "avg_tariff_pct"]),
-    }

@@ -77,3 +77,13 @@ def built(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("assignments")
     return {name: cl.build(name, out=root / name, html=root / "html", run_tests=False) for name in cl.NAMES}
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Debian chromium for the session (Playwright's sync API allows one instance at a time)."""
+    playwright_sync = pytest.importorskip("playwright.sync_api")
+    with playwright_sync.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

@@ -7,11 +7,12 @@ scrolling at 375 px, and chart text readable (>= 4.5:1) in dark mode.
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlparse
 
 import pytest
 
-from conftest import CHROMIUM, CHROMIUM_ARGS, HTML, site_pages
+from conftest import HTML, site_pages
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 
@@ -20,14 +21,6 @@ PAGES = site_pages(HTML) if (HTML.parent.parent / "_toc.yml").exists() else []
 ALLOWED_CONSOLE = [
     # none: the duplicate THEBE_JS_URL declaration is removed by standoff.sphinxext
 ]
-
-
-@pytest.fixture(scope="session")
-def browser():
-    with playwright_sync.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def _open(browser, url: str, **context_kw):
@@ -312,3 +305,26 @@ def test_downloads_resolve(site, server):
         url = f"{server}/{h.replace('../', '')}"
         with urllib.request.urlopen(url) as r:
             assert r.status == 200 and len(r.read()) > 100, url
+
+
+def test_downloaded_notebook_is_the_stored_notebook_with_its_values(site, server):
+    """The .ipynb each page's download button serves is the repository's notebook, byte for byte: it
+    carries the prose's stored values (user_expressions), so it reads like the page when opened in JupyterLab."""
+    import re
+    import urllib.request
+
+    from conftest import ROOT
+
+    for rel in PAGES:
+        html = (site / rel).read_text()
+        m = re.search(r'href="((?:\.\./)*_sources/[^"]+\.ipynb)"', html)
+        assert m, f"{rel}: no .ipynb download link"
+        url = f"{server}/{rel}".rsplit("/", 1)[0] + "/" + m.group(1)
+        with urllib.request.urlopen(url) as r:
+            served = r.read()
+        stored = (ROOT / rel).with_suffix(".ipynb").read_bytes()
+        assert served == stored, f"{rel}: the downloaded notebook differs from {rel[:-5]}.ipynb"
+        nb = json.loads(served)
+        if any("{eval}`" in "".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown"):
+            assert any(c.get("metadata", {}).get("user_expressions") for c in nb["cells"]), \
+                f"{rel}: the downloaded notebook has no stored values for its prose"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from standoff import channels as ch
+from standoff.chapters import channels as ch
 from standoff import data
 
 

@@ -197,7 +197,8 @@ def test_attrition_grid_skips_never_ending_corner():
 
 
 def test_widgets_show_bad_input_as_a_message_not_a_traceback():
-    from standoff import data, strategy_charts as sc
+    from standoff import data
+    from standoff.chapters import strategy as sc
     w = sc.chicken_widget()
     w.children[0].children[0].value = -3          # US value: would raise ValueError inside games
     w = sc.attrition_widget(data.load("trade_flows"), data.load("tariff_actions"), data.load("contacts"))
@@ -207,7 +208,7 @@ def test_widgets_show_bad_input_as_a_message_not_a_traceback():
 
 def test_live_forms_show_bad_input_as_a_message():
     from standoff import calculator, data
-    from standoff import strategy_charts as sc
+    from standoff.chapters import strategy as sc
 
     calc = calculator.widget(data.load("trade_flows"))
     assert "<pre>" in calc.children[-1].value

@@ -1,4 +1,4 @@
-"""Unit tests for standoff.history: hand-computed cases on small frames, plus the real tables."""
+"""Unit tests for the history chapters (standoff.chapters.first_trade_war, phase_one, after_april): hand-computed cases on small frames, plus the real tables."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import json
 import pandas as pd
 import pytest
 
-from standoff import data, history as h
+from standoff import data
+from standoff.chapters import after_april as aa, first_trade_war as ftw, phase_one as p1c
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +44,7 @@ def _commitments(total_2021=6.0):
 # ---- Phase One arithmetic ------------------------------------------------------------------
 
 def test_shortfall_hand_computed():
-    s = h.shortfall(target_bn=502.4, actual_bn=288.8, baseline_per_year_bn=151.2)
+    s = p1c.shortfall(target_bn=502.4, actual_bn=288.8, baseline_per_year_bn=151.2)
     assert s["shortfall_bn"] == pytest.approx(213.6)
     assert s["share_pct"] == pytest.approx(57.5)
     assert s["baseline_total_bn"] == pytest.approx(302.4)
@@ -51,19 +52,19 @@ def test_shortfall_hand_computed():
 
 
 def test_shortfall_simple_and_rejects_zero_target():
-    assert h.shortfall(100, 75) == {"shortfall_bn": 25, "share_pct": 75}
+    assert p1c.shortfall(100, 75) == {"shortfall_bn": 25, "share_pct": 75}
     with pytest.raises(ValueError):
-        h.shortfall(0, 10)
+        p1c.shortfall(0, 10)
 
 
 def test_commitment_checks_pass_on_consistent_table():
-    checks = h.commitment_checks(_commitments())
+    checks = p1c.commitment_checks(_commitments())
     assert checks["holds"].all()
     assert len(checks) == 9
 
 
 def test_commitment_checks_catch_a_wrong_total():
-    checks = h.commitment_checks(_commitments(total_2021=7.0)).set_index("check")
+    checks = p1c.commitment_checks(_commitments(total_2021=7.0)).set_index("check")
     assert not checks.loc["categories sum to total, 2021", "holds"]
     assert checks.loc["categories sum to total, 2021", "left"] == pytest.approx(6.0)
     assert not checks.loc["2020 + 2021 = 2020-21, total", "holds"]
@@ -71,30 +72,30 @@ def test_commitment_checks_catch_a_wrong_total():
 
 def test_p1_value_missing_and_ambiguous():
     p1 = _p1([("total", "2020-21", "share_of_commitment", 57.0), ("total", "2020-21", "share_of_commitment", 58.0)])
-    assert h.p1_value(p1, "energy", "2020-21", "actual_purchases") is None
+    assert p1c.p1_value(p1, "energy", "2020-21", "actual_purchases") is None
     with pytest.raises(ValueError):
-        h.p1_value(p1, "total", "2020-21", "share_of_commitment")
+        p1c.p1_value(p1, "total", "2020-21", "share_of_commitment")
 
 
 def test_real_phase_one_sums(tables):
     p1 = tables["phase_one"]
-    checks = h.commitment_checks(p1)
+    checks = p1c.commitment_checks(p1)
     assert checks["holds"].all(), checks[~checks["holds"]]
     # categories sum to the total; 2020 + 2021 = two-year amount (hand-checked against the AFP table)
-    assert sum(h.p1_value(p1, c, "2020-21", "additional_commitment") for c in h.CATEGORIES) == pytest.approx(200.0)
-    assert (h.p1_value(p1, "energy", "2020", "additional_commitment")
-            + h.p1_value(p1, "energy", "2021", "additional_commitment")) == pytest.approx(52.4)
+    assert sum(p1c.p1_value(p1, c, "2020-21", "additional_commitment") for c in p1c.CATEGORIES) == pytest.approx(200.0)
+    assert (p1c.p1_value(p1, "energy", "2020", "additional_commitment")
+            + p1c.p1_value(p1, "energy", "2021", "additional_commitment")) == pytest.approx(52.4)
 
 
 def test_energy_outcome_is_missing_not_zero(tables):
-    out = h.category_outcomes(tables["phase_one"]).set_index("category")
+    out = p1c.category_outcomes(tables["phase_one"]).set_index("category")
     assert pd.isna(out.loc["energy", "share_pct"])
     assert out.loc["energy", "share_text"] == "outcome not sourced"
     assert out.loc["agriculture", "share_pct"] == 83
 
 
 def test_phase_one_facts_keep_snapshots_apart(tables):
-    f = h.phase_one_facts(tables["phase_one"], tables["history_events"])
+    f = p1c.phase_one_facts(tables["phase_one"], tables["history_events"])
     assert (f["share_original"], f["share_revised"], f["share_derived"]) == (57, 58, 57.5)
     assert f["shortfall_bn"] == pytest.approx(213.6)
     assert f["below_baseline_bn"] == pytest.approx(13.6)
@@ -102,11 +103,11 @@ def test_phase_one_facts_keep_snapshots_apart(tables):
 
 
 def test_phase_one_bars_views(tables):
-    bars, labels = h.phase_one_bars(tables["phase_one"])
-    total = bars[bars["view"] == h.VIEW_TOTAL]
+    bars, labels = p1c.phase_one_bars(tables["phase_one"])
+    total = bars[bars["view"] == p1c.VIEW_TOTAL]
     target = total[total["bar"] == "Target, 2020-21"]["value"].sum()
     assert target == pytest.approx(502.4)  # 2 x 151.2 + 200
-    cat = bars[bars["view"] == h.VIEW_CATEGORY]
+    cat = bars[bars["view"] == p1c.VIEW_CATEGORY]
     assert cat["value"].sum() == pytest.approx(200.0)
     assert labels[labels["missing"]]["bar"].tolist() == ["Energy"]
 
@@ -114,7 +115,7 @@ def test_phase_one_bars_views(tables):
 # ---- First trade war -----------------------------------------------------------------------
 
 def test_first_term_rounds(tables):
-    r = h.first_term_rounds(tables["tariff_actions"])
+    r = ftw.first_term_rounds(tables["tariff_actions"])
     assert r["date"].min() >= pd.Timestamp("2018-01-01") and r["date"].max() <= pd.Timestamp("2020-12-31")
     # steps with neither an effective nor a planned date cannot be placed and are left out
     undated = tables["tariff_actions"]
@@ -130,19 +131,19 @@ def test_first_term_rounds(tables):
 
 
 def test_first_term_facts(tables):
-    f = h.first_term_facts(tables["tariff_actions"], tables["tariff_averages"], tables["contacts"])
+    f = ftw.first_term_facts(tables["tariff_actions"], tables["tariff_averages"], tables["contacts"])
     assert f["us_applied_bn"] == 34 + 16 + 200 + 120
     assert f["avg_us_rise_first_term"] == pytest.approx(16.3)
     assert f["n_never_applied"] == 4
 
 
 def test_truces_come_from_contacts(tables):
-    t = h.truces(tables["contacts"])
+    t = ftw.truces(tables["contacts"])
     assert t["label"].tolist() == ["Buenos Aires truce", "Osaka truce", "Phase One signed"]
 
 
 def test_first_term_averages_one_line_point_per_date(tables):
-    a = h.first_term_averages(tables["tariff_averages"])
+    a = ftw.first_term_averages(tables["tariff_averages"])
     line = a[a["on_line"]]
     assert not line.duplicated(["actor", "as_of"]).any()
     assert (a["kind"] == "planned").sum() == 3
@@ -154,7 +155,7 @@ def test_first_term_averages_one_line_point_per_date(tables):
 
 def test_after_facts(tables):
     t = tables
-    f = h.after_facts(t["tariff_actions"], t["tariff_averages"], t["contacts"], t["history_events"], "2026-05-15")
+    f = aa.after_facts(t["tariff_actions"], t["tariff_averages"], t["contacts"], t["history_events"], "2026-05-15")
     assert (f["us_peak_rate"], f["us_after_geneva"], f["us_after_nov"], f["us_after_ruling"]) == (145, 30, 20, 10)
     assert f["threat_headline"] == 130 and f["us_before_threat"] == 30
     assert f["s122_days"] == 150
@@ -164,26 +165,26 @@ def test_after_facts(tables):
 
 def test_annotations_stop_at_end(tables):
     t = tables
-    ann = h.annotations(t["tariff_actions"], t["contacts"], t["history_events"], "2026-01-01")
+    ann = aa.annotations(t["tariff_actions"], t["contacts"], t["history_events"], "2026-01-01")
     assert ann["date"].max() < pd.Timestamp("2026-01-01")
     assert "Beijing visit" not in set(ann["label"])
-    full = h.annotations(t["tariff_actions"], t["contacts"], t["history_events"], "2026-05-15")
+    full = aa.annotations(t["tariff_actions"], t["contacts"], t["history_events"], "2026-05-15")
     assert {"Geneva talks", "London talks", "Busan meeting", "Beijing visit"} <= set(full["label"])
 
 
 def test_threat_never_in_headline(tables):
-    s = h.after_steps(tables["tariff_actions"], "2026-05-15")
+    s = aa.after_steps(tables["tariff_actions"], "2026-05-15")
     assert s["rate_pct"].max() == 145
     assert s[(s["actor"] == "US") & (s["date"] == pd.Timestamp("2025-11-01"))].empty
 
 
 def test_charts_have_named_params_and_descriptions(tables):
     t = tables
-    charts = [h.rounds_chart(t["tariff_actions"], t["contacts"]),
-              h.first_term_averages_chart(t["tariff_averages"]),
-              h.contacts_chart(t["contacts"]),
-              h.phase_one_chart(t["phase_one"]),
-              h.after_chart(t["tariff_actions"], t["contacts"], t["history_events"], "2026-05-15")]
+    charts = [ftw.rounds_chart(t["tariff_actions"], t["contacts"]),
+              ftw.first_term_averages_chart(t["tariff_averages"]),
+              ftw.contacts_chart(t["contacts"]),
+              p1c.phase_one_chart(t["phase_one"]),
+              aa.after_chart(t["tariff_actions"], t["contacts"], t["history_events"], "2026-05-15")]
     for c in charts:
         spec = c.to_dict()
         assert spec.get("description")
@@ -198,5 +199,5 @@ def test_rare_earth_pause_hand_made():
         "announced_date": pd.to_datetime(["2025-10-09", "2025-11-07"]),
         "suspended_until": pd.to_datetime(["2026-11-10", "2026-11-10"]),
     })
-    assert h.rare_earth_pause(controls) == {"re_widened": "9 October 2025", "re_suspended": "7 November 2025",
+    assert aa.rare_earth_pause(controls) == {"re_widened": "9 October 2025", "re_suspended": "7 November 2025",
                                             "re_suspended_until": "10 November 2026"}

@@ -5,7 +5,7 @@ import json
 import pandas as pd
 import pytest
 
-from standoff import leverage as L
+from standoff.chapters import leverage as L
 
 
 @pytest.fixture(scope="module")

@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_nbval_fails_when_a_stored_output_is_stale(tmp_path: Path):
     nb = json.loads((ROOT / "chapters" / "escalation.ipynb").read_text())
-    # change one stored glue value: a number the prose shows
+    # change one stored number in a data table's HTML (the prose's numbers are checked below)
+    done = False
     for cell in nb["cells"]:
         for out in cell.get("outputs", []):
-            data = out.get("data", {})
-            for mime, value in data.items():
-                if mime.endswith("text/plain") and value == "145" or value == ["145"]:
-                    data[mime] = "146"
-                    break
+            html = out.get("data", {}).get("text/html")
+            text = "".join(html) if isinstance(html, list) else html
+            if not done and text and "<table" in text and ">145.0<" in text:
+                out["data"]["text/html"] = text.replace(">145.0<", ">146.0<", 1)
+                done = True
     stale = tmp_path / "stale.ipynb"
     stale.write_text(json.dumps(nb))
     assert "146" in stale.read_text(), "fixture did not change a stored output"
@@ -56,3 +60,108 @@ def test_chart_html_names_no_other_host_and_escapes_script_ends():
     assert "files/_static/vendor/vega-offline.js" in html  # local notebooks load the vendored copy
     assert "</script><b>" not in html and html.count("</script>") == 1
     assert '"actions": false' in html
+
+
+# --- numbers in prose: {eval} roles and their stored values ------------------------------------
+
+def _toc_notebooks() -> list[Path]:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from execute_notebooks import toc_notebooks
+
+    return toc_notebooks()
+
+
+NOTEBOOKS = _toc_notebooks()
+LEFTOVER_MARKUP = re.compile(r"\{glue(:[a-z]+)?\}`|```\{(solution|exercise)-(start|end)\}")
+
+
+def _fresh_namespace(path: Path) -> dict:
+    """Run the notebook's code cells up to its last ``book.bind`` call in a fresh namespace (in this process)."""
+    import contextlib
+    import os
+
+    nb = json.loads(path.read_text())
+    code = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+    last = max((i for i, c in enumerate(code) if "book.bind(" in c), default=-1)
+    ns: dict = {"__name__": "__main__"}
+    cwd = os.getcwd()
+    try:
+        os.chdir(path.parent)
+        for src in code[: last + 1]:
+            with contextlib.redirect_stdout(None):
+                exec(compile(src, str(path), "exec"), ns)  # noqa: S102
+    finally:
+        os.chdir(cwd)
+    return ns
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_prose_values_are_stored_and_fresh(path: Path):
+    """Every {eval} in the prose has its value stored in the notebook, equal to a fresh computation.
+
+    The stored values (markdown cell metadata ``user_expressions``, as jupyterlab-myst writes
+    it) make a notebook read correctly on opening; `make outputs` refreshes them.
+    """
+    from execute_notebooks import eval_names
+
+    from standoff.book import Prose
+
+    nb = json.loads(path.read_text())
+    cells = [c for c in nb["cells"] if c["cell_type"] == "markdown"]
+    for c in cells:
+        assert not LEFTOVER_MARKUP.search("".join(c["source"])), \
+            f"{path.name}: glue or gated markup left (run scripts/migrate_eval.py)"
+    wanted = [(i, eval_names("".join(c["source"]))) for i, c in enumerate(cells)]
+    if not any(names for _, names in wanted):
+        return
+    ns = _fresh_namespace(path)
+    stale = []
+    for i, names in wanted:
+        stored = cells[i].get("metadata", {}).get("user_expressions", [])
+        assert [s["expression"] for s in stored] == names, \
+            f"{path.name}: markdown cell {i} stores values for {[s['expression'] for s in stored]}, prose has {names}: run make outputs"
+        for s in stored:
+            name = s["expression"]
+            assert name in ns, f"{path.name}: {{eval}}`{name}` is not bound by the setup cell"
+            assert isinstance(ns[name], Prose), f"{path.name}: {name} is not a book.Prose (a str would show quotes)"
+            if s["result"]["data"].get("text/plain") != repr(ns[name]):
+                stale.append(f"{name}: stored {s['result']['data'].get('text/plain')!r}, fresh {repr(ns[name])!r}")
+    assert not stale, f"{path.name}: stale prose values (run make outputs):\n" + "\n".join(stale)
+
+
+def test_stale_prose_value_fails(tmp_path: Path):
+    """The check above fails when one stored value differs from the freshly computed one."""
+    src = ROOT / "chapters" / "escalation.ipynb"
+    nb = json.loads(src.read_text())
+    for c in nb["cells"]:
+        for s in c.get("metadata", {}).get("user_expressions", []):
+            s["result"]["data"]["text/plain"] = "999"
+            break
+    stale = src.parent / "_stale_test_copy.ipynb"  # next to the chapter: same relative paths
+    stale.write_text(json.dumps(nb))
+    try:
+        with pytest.raises(AssertionError, match="stale prose values"):
+            test_prose_values_are_stored_and_fresh(stale)
+    finally:
+        stale.unlink()
+
+
+def test_migration_is_done_and_idempotent():
+    """scripts/migrate_eval.py has nothing left to change in any notebook (re-run it after a merge)."""
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "migrate_eval.py"), "--check"],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_prose_value_type():
+    from standoff.book import Prose, bind, fmt
+
+    assert repr(fmt(145)) == "145" and repr(fmt("10 April 2025")) == "10 April 2025"
+    assert repr(fmt(0.5833, ".1f")) == "0.6" and repr(fmt(58, "g")) == "58"
+    ns = {"actions": object()}
+    bind(ns, {"peak": 145}, formats={"peak": ".0f"})
+    assert isinstance(ns["peak"], Prose) and repr(ns["peak"]) == "145"
+    with pytest.raises(NameError):
+        bind(ns, {"actions": 1})
+    with pytest.raises(KeyError):
+        bind(ns, {"a": 1}, formats={"b": ".1f"})

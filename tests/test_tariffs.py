@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from standoff import charts, data, tariffs
+from standoff.chapters import escalation
 
 
 def _actions(rows):
@@ -60,7 +61,7 @@ def test_missing_resulting_rate_is_an_error():
 
 
 def test_real_data_escalation_facts():
-    f = tariffs.escalation_facts(data.load("tariff_actions"), data.load("tariff_averages"))
+    f = escalation.escalation_facts(data.load("tariff_actions"), data.load("tariff_averages"))
     assert (f["us_peak_rate"], f["cn_peak_rate"]) == (145, 125)
     assert (f["geneva_us_rate"], f["geneva_cn_rate"]) == (30, 10)
     assert f["us_peak_date"] == "10 April 2025" and f["cn_peak_date"] == "12 April 2025"
@@ -74,7 +75,7 @@ def test_real_data_escalation_facts():
 
 
 def test_escalation_chart_spec_has_text_alternative_sources_and_a_control():
-    chart = charts.escalation_chart(data.load("tariff_actions"), data.load("tariff_averages"))
+    chart = escalation.escalation_chart(data.load("tariff_actions"), data.load("tariff_averages"))
     spec = chart.to_dict()
     assert "description" in spec and "statutory" in spec["description"]
     assert spec["params"][0]["name"] == "show" and spec["params"][0]["bind"]["input"] == "radio"

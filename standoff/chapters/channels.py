@@ -19,9 +19,9 @@ import textwrap
 import altair as alt
 import pandas as pd
 
-from . import data
-from .theme import KIND_COLORS, SIDE_COLORS, WIDTH
-from .fmt import day as _day
+from .. import data
+from ..theme import KIND_COLORS, SIDE_COLORS, WIDTH
+from ..fmt import day as _day
 
 LEVELS = ("leader", "minister", "working", "intermediary")
 LEVEL_LABELS = {

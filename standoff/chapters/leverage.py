@@ -13,9 +13,9 @@ import textwrap
 import altair as alt
 import pandas as pd
 
-from . import calculator, data, tariffs
-from .theme import SIDE_COLORS, WIDTH
-from .fmt import day as _day
+from .. import calculator, data, tariffs
+from ..theme import SIDE_COLORS, WIDTH
+from ..fmt import day as _day
 
 SOURCE_TIP = alt.Tooltip("source_label:N", title="Source")
 HOLDER_COLORS = {"China": SIDE_COLORS["China"], "Japan": "#8a62b8", "United Kingdom": "#2e8a57"}
@@ -605,6 +605,7 @@ def leverage_facts(t: dict) -> dict:
         "imports_2024": float(f24["us_imports_bn"]),
         "deficit_2024": float(-f24["balance_bn"]),
         "ratio_2024": float(f24["us_imports_bn"] / f24["us_exports_bn"]),
+        "ratio_2024_whole": int(round(f24["us_imports_bn"] / f24["us_exports_bn"])),
         "first_year": int(flows.index.min()),
         "ratio_first": float(flows.iloc[0]["us_imports_bn"] / flows.iloc[0]["us_exports_bn"]),
         "worst_deficit_year": int(worst),
