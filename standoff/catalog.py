@@ -110,9 +110,11 @@ def glossary_markdown() -> str:
         out += [f"## {title}", "", "```{glossary}"]
         for _, r in rows.iterrows():
             s = src.loc[r["source_id"]]
-            out += [str(r["term"]), f"  {r['definition']} Source: [{s['publisher']}, {s['title']}]({s['url']})."]
+            esc = lambda x: str(x).replace("$", "\\$")  # noqa: E731  (a dollar sign is not maths here)
+            out += [esc(r["term"]),
+                    f"  {esc(r['definition'])} Source: [{esc(s['publisher'])}, {esc(s['title'])}]({s['url']})."]
             if isinstance(r["aliases"], str) and r["aliases"]:
-                out += ["", f"  Also written: {', '.join(a.strip() for a in r['aliases'].split(';'))}."]
+                out += ["", f"  Also written: {esc(', '.join(a.strip() for a in r['aliases'].split(';')))}."]
             out += [""]
         out[-1:] = ["```", ""]
     return "\n".join(out).rstrip("\n") + "\n"

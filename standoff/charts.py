@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from . import data
@@ -43,6 +44,8 @@ def table_html(df: pd.DataFrame, summary: str, columns: dict[str, str] | None = 
             v = r[c]
             if isinstance(v, pd.Timestamp):
                 v = v.strftime("%Y-%m-%d")
+            elif isinstance(v, (bool, np.bool_)):
+                v = "yes" if v else "no"  # readers see words, not Python's True/False
             cells.append("<td>" + ("" if pd.isna(v) else html.escape(str(v))) + "</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return (f"<details class='standoff-data'><summary>{html.escape(summary)}</summary>"
