@@ -33,8 +33,14 @@ def _fmt_dates(df: pd.DataFrame, col: str, out: str) -> pd.DataFrame:
     return df
 
 
-def table_html(df: pd.DataFrame, summary: str, columns: dict[str, str] | None = None) -> str:
-    """A collapsed HTML table of a chart's numbers: the chart's text alternative for its data."""
+def table_html(df: pd.DataFrame, summary: str, columns: dict[str, str] | None = None,
+               row_id: str | None = None) -> str:
+    """A collapsed HTML table of a chart's numbers: the chart's text alternative for its data.
+
+    Where the frame has ``source_url`` (see ``data.with_sources``), the source column links to the source, one
+    click away; ``row_id`` names the column whose data-row ids go behind that link (its title), so readers see
+    words and maintainers still find the row.
+    """
     cols = columns or {c: c for c in df.columns}
     head = "".join(f"<th scope='col'>{html.escape(label)}</th>" for label in cols.values())
     body = []
@@ -46,7 +52,13 @@ def table_html(df: pd.DataFrame, summary: str, columns: dict[str, str] | None = 
                 v = v.strftime("%Y-%m-%d")
             elif isinstance(v, (bool, np.bool_)):
                 v = "yes" if v else "no"  # readers see words, not Python's True/False
-            cells.append("<td>" + ("" if pd.isna(v) else html.escape(str(v))) + "</td>")
+            text = "" if pd.isna(v) else html.escape(str(v))
+            url = r.get("source_url") if c == "source_label" else None
+            if text and isinstance(url, str) and url:
+                rid = r.get(row_id) if row_id else None
+                title = f" title='data row: {html.escape(str(rid))}'" if isinstance(rid, str) and rid else ""
+                text = f"<a href='{html.escape(url)}'{title}>{text}</a>"
+            cells.append("<td>" + text + "</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return (f"<details class='standoff-data'><summary>{html.escape(summary)}</summary>"
             f"<div class='standoff-table-wrap'><table><thead><tr>{head}</tr></thead>"

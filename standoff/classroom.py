@@ -309,15 +309,6 @@ def statement_counts(statements: pd.DataFrame) -> dict:
             "n_paired": int((per_event == 2).sum())}
 
 
-def statement_events(statements: pd.DataFrame) -> pd.DataFrame:
-    """One row per event of the two-voices table: date, label, quotes by the US and by China, in date order."""
-    g = statements.groupby(["event_id", "event_label"], as_index=False).agg(
-        date=("date", "min"),
-        us=("side", lambda s: int((s == "US").sum())),
-        china=("side", lambda s: int((s == "China").sum())))
-    return g.sort_values(["date", "event_id"]).reset_index(drop=True)[["date", "event_id", "event_label", "us", "china"]]
-
-
 # --------------------------------------------------------------------------------------------
 # Drivers (otter)
 # --------------------------------------------------------------------------------------------

@@ -104,18 +104,23 @@ def test_data_as_of_covers_the_events():
 
 # ---- honesty rules (standoff/checks.py): each broken rule names file, row, field and rule ------------
 
+def _copy_table(tmp_path: Path, table: str):
+    """A copy of data/ under tmp_path; returns (folder, resource, CSV path, rows, header) of ``table``."""
+    bad = tmp_path / "data"
+    shutil.copytree(DATA, bad)
+    res = RESOURCES[table]
+    path = bad / res["path"]
+    rows = _rows(path)
+    return bad, res, path, rows, rows[0]
+
+
 def _break(tmp_path: Path, table: str, key: str, changes: dict, as_of: str | None = None,
            first: bool = True, monkeypatch=None):
     """Change one row of a copy of data/; return the DataError raised (first=True) or, with first=False,
     (CSV line of the row, every violation of the honesty rules) found with the rules not raising."""
     from standoff import checks
 
-    bad = tmp_path / "data"
-    shutil.copytree(DATA, bad)
-    res = RESOURCES[table]
-    path = bad / res["path"]
-    rows = _rows(path)
-    header = rows[0]
+    bad, res, path, rows, header = _copy_table(tmp_path, table)
     pk = res["schema"]["primaryKey"]
     pk = pk[0] if isinstance(pk, list) else pk
     line = next(i for i, r in enumerate(rows) if i and r[header.index(pk)] == key) + 1
@@ -283,12 +288,7 @@ def _cases():
 
 @pytest.mark.parametrize(("table", "case"), list(_cases()), ids=lambda x: str(x))
 def test_bad_input_names_file_row_and_field(tmp_path: Path, table: str, case: str):
-    bad = tmp_path / "data"
-    shutil.copytree(DATA, bad)
-    res = RESOURCES[table]
-    path = bad / res["path"]
-    rows = _rows(path)
-    header = rows[0]
+    bad, res, path, rows, header = _copy_table(tmp_path, table)
     row = 3  # CSV line number of the row we break (the header is line 1)
     if case == "bad date":
         field = _first_field(res, ("date",))

@@ -86,3 +86,12 @@ def test_escalation_chart_spec_has_text_alternative_sources_and_a_control():
 def test_table_html_escapes_and_collapses():
     html = charts.table_html(pd.DataFrame({"a": ["<b>"], "d": [pd.Timestamp("2025-01-02")]}), "Data", None)
     assert html.startswith("<details") and "&lt;b&gt;" in html and "2025-01-02" in html
+
+
+def test_table_html_links_sources_with_the_row_id_behind_and_says_yes_no():
+    df = pd.DataFrame({"x": [True, False], "source_label": ["Pub, Title (2025)", "Other"],
+                       "source_url": ["https://example.org/a?b=1&c=2", None], "action_id": ["us-1", "cn-2"]})
+    out = charts.table_html(df, "t", {"x": "Flag", "source_label": "Source"}, row_id="action_id")
+    assert "<td>yes</td>" in out and "<td>no</td>" in out and "True" not in out
+    assert "<a href='https://example.org/a?b=1&amp;c=2' title='data row: us-1'>Pub, Title (2025)</a>" in out
+    assert "<td>Other</td>" in out and "us-1</td>" not in out
