@@ -1,5 +1,5 @@
 """Reader pages read as a book: each chart's caption names the function that draws it, and the built pages
-carry no placeholder titles, research-process notes or raw True/False cells."""
+carry no placeholder titles, research-process notes, raw True/False cells or data-row ids as table cells."""
 
 from __future__ import annotations
 
@@ -52,4 +52,7 @@ def test_built_pages_have_no_placeholders_process_notes_or_raw_booleans(site):
         cells = re.findall(r"<td>\s*(True|False|nan|None|&lt;NA&gt;)\s*</td>", html)
         if cells:
             problems.append(f"{page}: raw cells {sorted(set(cells))} in a reader table")
+        ids = [c for c in re.findall(r"<td>([a-z0-9]+(?:-[a-z0-9]+){2,})</td>", html) if re.search("[a-z]", c)]
+        if ids:
+            problems.append(f"{page}: data-row ids shown as table cells (put them behind the source link): {ids[:3]}")
     assert problems == [], "\n".join(problems)
