@@ -142,7 +142,8 @@ def bwrap_args(scratch: Path, binds: dict[str, Path], hide: list[Path], home: Pa
     big = [Path(d) for d in HIDDEN_SYSTEM_DIRS if Path(d).is_dir() and not Path(d).is_symlink()]
     if home.is_dir() and home != Path("/") and not any(_under(home, b) for b in big):
         big.append(home)
-    extra = [ROOT / "assignments", ROOT / "_build"] + [Path(h).resolve() for h in hide]
+    # the home is hidden again where a kept folder (the repository, say) would otherwise bring it back into view
+    extra = [ROOT / "assignments", ROOT / "_build", home] + [Path(h).resolve() for h in hide]
     args = ["bwrap", *_namespace_args(), "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
     for m in big:
         args += ["--tmpfs", str(m)]
