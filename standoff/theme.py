@@ -13,6 +13,8 @@ import json
 
 import altair as alt
 
+from .specs import prune
+
 # Relative luminance of each colour lies between 0.13 and 0.30, which keeps >= 3:1 contrast
 # against white and against the dark theme's near-black background.
 SIDE_COLORS = {"US": "#3a76c4", "China": "#c8553d"}
@@ -89,12 +91,15 @@ class StableHTMLRenderer:
     - The id is a hash of the spec (plus a per-kernel count when one chart is shown again), not a
       random uuid, so notebooks re-run byte-identical (nbval compares outputs exactly) and two
       builds of one commit give identical HTML.
+    - The inline data keeps only the columns the chart reads (``specs.prune``), in the site and in
+      JupyterLab alike.
     """
 
     def __init__(self) -> None:
         self._shown: dict[str, int] = {}
 
     def __call__(self, spec: dict, **metadata) -> dict:
+        spec = prune(spec)
         text = json.dumps(spec, sort_keys=True, default=str)
         key = hashlib.sha256(text.encode()).hexdigest()
         n = self._shown[key] = self._shown.get(key, 0) + 1

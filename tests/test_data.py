@@ -79,6 +79,51 @@ def test_nine_in_ten_tariff_steps_cite_a_primary_document():
     assert primary.mean() >= 0.9, a.loc[~primary, "action_id"].tolist()
 
 
+# trade_flows years with no primary source, and why. The primary document would be the Census Bureau/BEA release
+# "U.S. International Trade in Goods and Services, December <year>", whose paragraph on China gives the year's
+# exports, imports and deficit. The search store holds only the opening pages of the few copies of these releases
+# it has (bea.gov, FRASER), and the paragraph on China is further down; so these rows cite news reports of the
+# release (data/notes/leverage.md, "Primary releases for trade_flows").
+TRADE_YEARS_WITHOUT_PRIMARY = {
+    2018: "no stored copy of the December 2018 release (6 Mar 2019) found; AFP and American Ag Network report it",
+    2020: "row combines vintages (USTR text via euobiz, Reuters); no primary copy of any of them was read",
+    2021: "no stored copy of the December 2021 release (8 Feb 2022) found; Reuters and CNSNews report it",
+    2022: "December 2022 release (7 Feb 2023): only its opening is readable (FRASER), not the China paragraph; "
+          "ChinaFile and VOA report it",
+    2023: "no stored copy of the December 2023 release (7 Feb 2024) found; CPA and China Pulse report it",
+    2024: "December 2024 release (5 Feb 2025, bea.gov): only its opening is readable, not the China paragraph; "
+          "El País and Estadão report it",
+}
+
+
+def _trade_years_stated_by_chapters() -> set[int]:
+    """Years of trade_flows the chapters state: in leverage's prose (base year, first year, year of the largest
+    deficit) and chart (every year drawn), and strategy's trade year."""
+    from standoff.chapters import leverage, strategy
+
+    facts = leverage.leverage_facts(leverage.load_tables())
+    prose = {facts["base_year"], facts["first_year"], facts["worst_deficit_year"], strategy.TRADE_YEAR}
+    chart = set(leverage.trade_data(data.load("trade_flows"))["year"])
+    return {int(y) for y in prose | chart}
+
+
+def test_trade_years_the_chapters_state_cite_a_primary_source():
+    """Issue 17: each trade year a chapter states has a primary source (document_id, or a primary source_id or
+    source_id_2), or is listed in TRADE_YEARS_WITHOUT_PRIMARY with the reason; a listed year that has since
+    gained a primary source must leave the list."""
+    t = data.load("trade_flows").set_index("year")
+    kind = data.sources()["kind"]
+    primary = (t["document_id"].notna() | t["source_id"].map(kind).eq("primary")
+               | t["source_id_2"].map(kind).eq("primary")).fillna(False)
+    stated = _trade_years_stated_by_chapters()
+    assert {2016, 2018, 2024} <= stated, stated  # ratio in 2016, largest deficit in 2018, base year 2024
+    missing = sorted(y for y in stated if not primary.get(y, False) and y not in TRADE_YEARS_WITHOUT_PRIMARY)
+    assert missing == [], f"trade years stated without a primary source or a listed reason: {missing}"
+    stale = sorted(y for y in TRADE_YEARS_WITHOUT_PRIMARY if primary.get(y, False))
+    assert stale == [], f"these years now have a primary source; remove them from TRADE_YEARS_WITHOUT_PRIMARY: {stale}"
+    assert all(len(why) > 20 for why in TRADE_YEARS_WITHOUT_PRIMARY.values())
+
+
 def test_derived_values_say_how():
     for name in data.table_names():
         df = data.load(name)
