@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from standoff.classroom import main  # noqa: E402
+from standoff.classroom import main
 
 if __name__ == "__main__":
     sys.exit(main(["build", *sys.argv[1:]]))

@@ -100,9 +100,8 @@ def weigh(browser, url: str) -> dict:
 
 
 def main() -> None:
-    from playwright.sync_api import sync_playwright
-
     import bench_grading
+    from playwright.sync_api import sync_playwright
 
     if "--only-grading" in sys.argv:
         return bench_grading.main()
@@ -132,8 +131,8 @@ def main() -> None:
         print("notebooks  execution time (fresh kernel each):")
         sys.path.insert(0, str(ROOT / "scripts"))
         import nbformat
-        from nbclient import NotebookClient
         from execute_notebooks import toc_notebooks
+        from nbclient import NotebookClient
 
         for nb_path in toc_notebooks():
             nb = nbformat.read(nb_path, as_version=4)

@@ -180,7 +180,7 @@ def _read_table(res: dict, data_dir: Path) -> Table:
                 raise DataError(file, line, None, "blank line")
             if len(cells) != len(header):
                 raise DataError(file, line, None, f"has {len(cells)} cells; the header has {len(header)}")
-            record = dict(zip(header, cells))
+            record = dict(zip(header, cells, strict=True))
             parsed = {}
             for f in fields:
                 raw = record[f["name"]]

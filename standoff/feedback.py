@@ -195,7 +195,7 @@ def manual_answers(nb: dict, qs: list[dict]) -> dict[str, list[dict]]:
         if cur is not None:
             cur.append(cell)
     out = {}
-    for name, block in zip(manual, blocks):
+    for name, block in zip(manual, blocks, strict=False):   # a question without a block is left out
         tagged = [c for c in block[1:] if "otter_answer_cell" in ((c.get("metadata") or {}).get("tags") or [])]
         out[name] = tagged or block[1:]
     return out

@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import nbformat
-
 from conftest import ROOT, run_build
 
 WARNING = re.compile(r"(WARNING|ERROR|CRITICAL):")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from standoff.chapters import channels as ch
 from standoff import data
+from standoff.chapters import channels as ch
 
 
 def _channels(rows):

@@ -283,7 +283,7 @@ def test_rate_changes_chain_within_each_layer():
     """Each applied step's resulting rate = the layer's previous rate + its change."""
     a = data.load("tariff_actions")
     a = a[(a["status"] == "applied") & a["effective_date"].notna() & a["rate_change_pp"].notna()]
-    for layer, g in a.sort_values("effective_date").groupby("layer"):
+    for _layer, g in a.sort_values("effective_date").groupby("layer"):
         prev = None
         for _, r in g.iterrows():
             if prev is not None:

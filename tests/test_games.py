@@ -4,10 +4,9 @@ import math
 
 import pytest
 
-from standoff.widgets import error_html
 from standoff import games
 from standoff.games import CONCEDE, HOLD
-
+from standoff.widgets import error_html
 
 # ---------- chicken ----------
 

@@ -8,7 +8,9 @@ import pandas as pd
 import pytest
 
 from standoff import data
-from standoff.chapters import after_april as aa, first_trade_war as ftw, phase_one as p1c
+from standoff.chapters import after_april as aa
+from standoff.chapters import first_trade_war as ftw
+from standoff.chapters import phase_one as p1c
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
@@ -80,7 +79,7 @@ def lab(tmp_path_factory):
            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")
-    log = open(tmp / "server.log", "w")  # noqa: SIM115
+    log = open(tmp / "server.log", "w")
     # `jupyter labextension list` takes seconds: it runs while the server starts and the chapters are checked
     global _EXTENSIONS
     _EXTENSIONS = subprocess.Popen([str(JUPYTER), "labextension", "list"], cwd=ROOT, env=env, text=True,
@@ -175,7 +174,7 @@ def _widget_checks(page, rel: str) -> int:
         form = forms.nth(f)
         out = form.locator(".widget-html").last
 
-        def text() -> str:
+        def text(out=out) -> str:
             return out.inner_text(timeout=5000)
 
         def wait_change(old: str, what: str) -> bool:

@@ -89,7 +89,7 @@ def _fresh_namespace(path: Path) -> dict:
         os.chdir(path.parent)
         for src in code[: last + 1]:
             with contextlib.redirect_stdout(None):
-                exec(compile(src, str(path), "exec"), ns)  # noqa: S102
+                exec(compile(src, str(path), "exec"), ns)
     finally:
         os.chdir(cwd)
     return ns

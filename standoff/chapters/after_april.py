@@ -15,10 +15,12 @@ import pandas as pd
 from .. import tariffs
 from ..charts import SIDE_LABELS, side_color
 from ..data import sourced as _sourced
-from ..fmt import day as _day, day_short as _short_day, iso as _iso, num as _num
+from ..fmt import day as _day
+from ..fmt import day_short as _short_day
+from ..fmt import iso as _iso
+from ..fmt import num as _num
 from ..tariffs import STATUS_LABELS
 from ..theme import SIDE_COLORS, WIDTH
-
 
 AFTER_START = "2025-04-01"
 SHOW_BOTH = "Both"

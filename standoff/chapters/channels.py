@@ -20,8 +20,8 @@ import altair as alt
 import pandas as pd
 
 from .. import data
-from ..theme import KIND_COLORS, SIDE_COLORS, WIDTH
 from ..fmt import day as _day
+from ..theme import KIND_COLORS, SIDE_COLORS, WIDTH
 
 LEVELS = ("leader", "minister", "working", "intermediary")
 LEVEL_LABELS = {
@@ -107,7 +107,7 @@ def channel_edges(channels: pd.DataFrame, nodes: pd.DataFrame) -> pd.DataFrame:
     e["status"] = e["status_april_2025"]
     e["level_label"] = e["level"].map(LEVEL_LABELS)
     arrows = {("US", "China"): "Washington to Beijing", ("China", "US"): "Beijing to Washington"}
-    e["direction"] = [arrows.get((a, b), "two-way or not stated") for a, b in zip(e["from_actor"], e["to_actor"])]
+    e["direction"] = [arrows.get((a, b), "two-way or not stated") for a, b in zip(e["from_actor"], e["to_actor"], strict=True)]
     return e
 
 
@@ -393,7 +393,7 @@ def statements_chart(statements: pd.DataFrame, width: int = 26) -> alt.LayerChar
     n_rows = int((p["line"] + p["n_lines"]).max()) + 1
     step = alt.param(name="event_step", value=1, bind=alt.binding_select(
         options=ev["event_index"].tolist(),
-        labels=[f"{i}. {lab}" for i, lab in zip(ev["event_index"], ev["event_label"])], name="Event: "))
+        labels=[f"{i}. {lab}" for i, lab in zip(ev["event_index"], ev["event_label"], strict=True)], name="Event: "))
     show = "datum.event_index == event_step"
     x = alt.X("col:Q", scale=alt.Scale(domain=[0, 2]), axis=None)
     y_scale = alt.Scale(domain=[-2.7, n_rows], reverse=True)
@@ -412,7 +412,7 @@ def statements_chart(statements: pd.DataFrame, width: int = 26) -> alt.LayerChar
     header = alt.Chart(heads).mark_text(align="left", baseline="top", fontSize=14, fontWeight="bold").encode(
         x=x, y=alt.Y("line:Q", scale=y_scale, axis=None), text="text:N")
     titles = ev.assign(col=0.0, line=-2.6, title=["\n".join(wrap(f"{lab} ({d:%-d %B %Y})", 2 * width))
-                                                  for lab, d in zip(ev["event_label"], ev["first_date"])])
+                                                  for lab, d in zip(ev["event_label"], ev["first_date"], strict=True)])
     title = alt.Chart(titles).transform_filter(show).mark_text(
         align="left", baseline="top", fontSize=14, fontWeight="bold", lineBreak="\n", lineHeight=18).encode(
         x=x, y=alt.Y("line:Q", scale=y_scale, axis=None), text="title:N")
@@ -461,7 +461,6 @@ def statements_widget(statements: pd.DataFrame):
 
 def channels_facts(contacts: pd.DataFrame, channels: pd.DataFrame, statements: pd.DataFrame) -> dict:
     """Every number the channels chapter's prose cites, computed from the three tables."""
-    lead = leader_contacts(contacts)
     second = leader_contacts(contacts, start="2025-01-01")
     gaps2 = contact_gaps(second)
     g = longest_gap(gaps2)

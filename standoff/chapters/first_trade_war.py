@@ -12,11 +12,12 @@ import pandas as pd
 
 from ..charts import SIDE_LABELS, side_color
 from ..data import sourced as _sourced
-from ..fmt import day as _day, day_short as _short_day, num as _num
+from ..fmt import day as _day
+from ..fmt import day_short as _short_day
+from ..fmt import num as _num
 from ..tariffs import NEVER_APPLIED, STATUS_LABELS
 from ..theme import KIND_COLORS, WIDTH
 from .channels import FIRST_TERM as CONTACTS_FIRST_TERM
-
 
 FIRST_TERM = ("2018-01-01", "2020-12-31")
 SHOW_ALL = "All measures"

@@ -14,8 +14,8 @@ import altair as alt
 import pandas as pd
 
 from .. import calculator, data, tariffs
-from ..theme import SIDE_COLORS, WIDTH
 from ..fmt import day as _day
+from ..theme import SIDE_COLORS, WIDTH
 
 SOURCE_TIP = alt.Tooltip("source_label:N", title="Source")
 HOLDER_COLORS = {"China": SIDE_COLORS["China"], "Japan": "#8a62b8", "United Kingdom": "#2e8a57"}
@@ -522,7 +522,7 @@ def scorecard_chart(card: pd.DataFrame) -> alt.LayerChart:
     """Text grid: each lever against who holds it, how big it is and whether it was used; cells link."""
     df = card.copy()
     df["xpos"] = df["column"].map(SCORE_X)
-    df["wrapped"] = [_wrap(tx, SCORE_WRAP[c]) for tx, c in zip(df["text"], df["column"])]
+    df["wrapped"] = [_wrap(tx, SCORE_WRAP[c]) for tx, c in zip(df["text"], df["column"], strict=True)]
     head = pd.DataFrame({"column": list(SCORE_COLUMNS), "xpos": [SCORE_X[c] for c in SCORE_COLUMNS],
                          "wrapped": [_wrap(SCORE_HEAD[c], SCORE_WRAP[c] + 6) for c in SCORE_COLUMNS], "lever": " "})
     order = [" "] + list(df.drop_duplicates("lever").sort_values("order")["lever"])

@@ -11,9 +11,10 @@ import pandas as pd
 
 from .. import data
 from ..data import sourced as _sourced
-from ..fmt import day as _day, day_short as _short_day, num as _num
+from ..fmt import day as _day
+from ..fmt import day_short as _short_day
+from ..fmt import num as _num
 from ..theme import SIDE_COLORS, WIDTH
-
 
 CATEGORY_LABELS = {
     "manufactured_goods": "Manufactured goods",

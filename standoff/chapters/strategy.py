@@ -10,9 +10,9 @@ import altair as alt
 import pandas as pd
 
 from .. import data, games, tariffs
+from ..fmt import day as _day
 from ..theme import KIND_COLORS, SIDE_COLORS, WIDTH
 from ..widgets import live_form
-from ..fmt import day as _day
 
 # ---- model defaults (assumptions, stated in the chapter; the reader can change them) ----------
 TRADE_YEAR = 2024            # the last full year of trade before the standoff (trade_flows)
