@@ -2,7 +2,11 @@
 #   make book    create .venv, install the pinned requirements, build the site into _build/html
 #   make serve   serve the built site on http://127.0.0.1:8000
 #   make lab     start JupyterLab (with jupyterlab-myst) from the repository root on 127.0.0.1
-#   make test    install test needs (incl. Debian chromium), build, and run the whole suite
+#   make test    install test needs (incl. Debian chromium), build, and run the whole suite (2 workers in parallel);
+#                prints each test group's time and the 15 slowest tests
+#   make check   the inner loop (about a minute): lint, data invariants, unit tests, nbval on the notebooks changed
+#                since the last green run; no browser, no site build (CHECK=--all: every notebook)
+#   make test-profile  the whole suite in one process, group after group: each group's own time
 #   make bench   build times, notebook times, page weights, data load time, grading time per submission
 #                and for 60 generated submissions (BENCH=--only-grading for the grading part alone)
 #   make vendor  re-vendor vega/vega-lite/vega-embed + widget manager from npm into _static/vendor
@@ -23,7 +27,7 @@ STAMP  := $(VENV)/.installed
 PORT   ?= 8000
 JB     := $(VENV)/bin/jupyter-book build . -W -n --keep-going
 
-.PHONY: book serve lab test bench vendor outputs chromium bwrap clean assignments grade
+.PHONY: book serve lab test check test-profile bench vendor outputs chromium bwrap clean assignments grade
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -61,9 +65,17 @@ bwrap:
 	    echo "notebooks you trust, grade without the sandbox: make grade ... UNSAFE=1"; exit 1; }; fi
 	bwrap --version
 
+TESTS := tests intro.ipynb chapters appendix classroom --nbval --nbval-current-env
+
 test: $(STAMP) chromium bwrap
-	$(PY) -m pytest tests intro.ipynb chapters appendix classroom \
-	  --nbval --nbval-current-env
+	$(PY) -m pytest $(TESTS) -n 2 --dist loadfile --no-loadscope-reorder
+	$(PY) scripts/check.py --record
+
+check: $(STAMP)
+	$(PY) scripts/check.py $(CHECK)
+
+test-profile: $(STAMP) chromium bwrap
+	$(PY) -m pytest $(TESTS) -p no:xdist
 
 bench: $(STAMP) chromium bwrap
 	$(PY) scripts/bench.py $(BENCH)

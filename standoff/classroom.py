@@ -374,6 +374,7 @@ def build(name: str, out: Path | str | None = None, html: Path | str | None = No
     """
     master = ASSIGNMENTS / f"{name}.ipynb"
     out = Path(out) if out else BUILD / name
+    digest = inputs_digest()
     if out.exists():
         shutil.rmtree(out)
     src = out / "source"
@@ -397,10 +398,47 @@ def build(name: str, out: Path | str | None = None, html: Path | str | None = No
     from . import kit
 
     title, chapters = ASSIGNMENT_INFO.get(name, (name, ""))
-    kit_zip = kit.make_kit(name, student.parent, out / "kit", json.loads((src / master.name).read_text()),
-                           title=title, chapters=chapters)  # raises if the kit leaks
-    result = {"name": name, "student": student, "autograder": zips[-1], "kit": kit_zip,
-              "log": proc.stdout + proc.stderr}
+    kit.make_kit(name, student.parent, out / "kit", json.loads((src / master.name).read_text()),
+                  title=title, chapters=chapters)  # raises if the kit leaks
+    (out / INPUTS).write_text(digest + "\n")
+    return _result(name, out, html, proc.stdout + proc.stderr)
+
+
+INPUTS = "inputs.sha256"   # in each built assignment: the digest of what it was built from (inputs_digest)
+
+
+def inputs_digest() -> str:
+    """A digest of everything an assignment build reads: the masters, the package, the data, the pins."""
+    files = [*ASSIGNMENTS.rglob("*"), *(ROOT / "standoff").rglob("*.py"), *(ROOT / "data").rglob("*"),
+             ROOT / "requirements.txt", ROOT / "pyproject.toml", ROOT / "LICENSE"]
+    h = hashlib.sha256()
+    for p in sorted(f for f in files if f.is_file() and "__pycache__" not in f.parts):
+        h.update(str(p.relative_to(ROOT)).encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def reuse(name: str, out: Path | str, html: Path | str | None = None) -> dict | None:
+    """A copy in ``out`` of ``_build/assignments/<name>`` (``make book``'s build), if that was built from the
+    current inputs (``inputs_digest``); else None. The tests use it to skip a second ``otter assign`` of an
+    unchanged assignment; the copy keeps ``make book``'s output untouched."""
+    src = BUILD / name
+    stamp = src / INPUTS
+    if not stamp.is_file() or stamp.read_text().strip() != inputs_digest():
+        return None
+    out = Path(out)
+    if out.exists():
+        shutil.rmtree(out)
+    shutil.copytree(src, out)
+    return _result(name, out, html, f"reused {src} (built from the same inputs)")
+
+
+def _result(name: str, out: Path, html: Path | str | None, log: str) -> dict:
+    student = out / "student" / f"{name}.ipynb"
+    zips = sorted((out / "autograder").glob("*.zip"))
+    kit_zip = out / "kit" / f"{name}-kit.zip"
+    if not student.is_file() or not zips or not kit_zip.is_file():
+        raise RuntimeError(f"assignment {name}: no student notebook, autograder zip or kit in {out}")
+    result = {"name": name, "student": student, "autograder": zips[-1], "kit": kit_zip, "log": log}
     if html:
         dest = Path(html) / "assignments"
         dest.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,6 @@ import json
 from urllib.parse import urlparse
 
 import pytest
-
 from conftest import HTML, site_pages
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
@@ -54,17 +53,46 @@ def _wait_for_charts(page) -> None:
     page.wait_for_timeout(200)
 
 
+CHART_PAGES = [p for p in PAGES if p.startswith("chapters/") or p == "intro.html"]
+CHAPTERS = [p for p in PAGES if p.startswith("chapters/")]
+
+
 @pytest.fixture(scope="module")
 def visits(browser, server):
+    """Every page opened ONCE at desktop width; the read-only checks run on that one load, in this order: requests
+    and console, charts drawn, axe, text alternatives, chart text contrast in light then dark mode, and (chapters)
+    printing. The tests below assert on what was recorded. Checks that change a page (controls, keyboard) or need
+    another viewport (phone) open their own."""
+    axe_mod = pytest.importorskip("axe_playwright_python.sync_playwright")
     out = {}
     for rel in PAGES:
-        ctx, page, log = _open(browser, f"{server}/{rel}")
-        log["charts"] = page.locator("[id^='altair-viz-']").count()
-        log["drawn"] = page.locator("[id^='altair-viz-'] svg.marks, [id^='altair-viz-'] canvas.marks").count()
-        log["vega_errors"] = page.locator(".vega-embed .error, [id^='altair-viz-'] .error").count()
-        log["html"] = (HTML / rel).read_text()
+        ctx, page, live = _open(browser, f"{server}/{rel}")
+        # what the page itself requested and logged up to now; axe's own stylesheet fetches come after (it asks for
+        # /basic.css, a path no page uses) and are not the page's
+        log = {k: list(v) for k, v in live.items()}
+        try:
+            log["charts"] = page.locator("[id^='altair-viz-']").count()
+            log["drawn"] = page.locator("[id^='altair-viz-'] svg.marks, [id^='altair-viz-'] canvas.marks").count()
+            log["vega_errors"] = page.locator(".vega-embed .error, [id^='altair-viz-'] .error").count()
+            log["html"] = (HTML / rel).read_text()
+            result = axe_mod.Axe().run(page)
+            log["axe"] = [(v["id"], v["impact"], len(v["nodes"])) for v in result.response["violations"]
+                          if v["impact"] in ("serious", "critical")]
+            if rel in CHART_PAGES:
+                log["labels"] = page.evaluate("""() => Array.from(document.querySelectorAll("[id^='altair-viz-'] svg.marks"))
+                    .map(s => s.getAttribute('aria-label') || '')""")
+                log["tables"] = page.locator("details.standoff-data table").count()
+                theme = page.evaluate("() => [document.documentElement.dataset.theme, document.documentElement.dataset.mode]")
+                for mode in ("light", "dark"):
+                    page.evaluate("m => { document.documentElement.dataset.theme = m; document.documentElement.dataset.mode = m; }", mode)
+                    page.wait_for_timeout(200)
+                    log[f"contrast {mode}"] = page.evaluate(CONTRAST)
+                page.evaluate("([t, m]) => { document.documentElement.dataset.theme = t; document.documentElement.dataset.mode = m; }", theme)
+            if rel in CHAPTERS:
+                log["print"] = _print_check(page)
+        finally:
+            ctx.close()
         out[rel] = log
-        ctx.close()
     return out
 
 
@@ -127,36 +155,83 @@ def _controls(page):
     return found
 
 
-@pytest.mark.parametrize("rel", PAGES)
-def test_every_vega_control_changes_its_chart(browser, server, rel):
-    ctx, page, _ = _open(browser, f"{server}/{rel}")
-    try:
+def _keyboard_failures(page, rel) -> list[str]:
+    """Each chart's first control: it has a visible label, takes focus, and an arrow key changes the chart."""
+    bad = []
+    embeds = page.locator("[id^='altair-viz-']")
+    for i in range(embeds.count()):
+        controls = embeds.nth(i).locator(".vega-bindings input, .vega-bindings select")
+        if controls.count() == 0:
+            continue
+        el = controls.first
+        if el.get_attribute("type") == "radio":  # arrow keys move from the checked radio to the next
+            el = embeds.nth(i).locator(".vega-bindings input[type=radio]:checked").first
+        label = el.evaluate("e => (e.closest('.vega-bind')?.querySelector('.vega-bind-name')?.textContent || '').trim()")
+        if not label:
+            bad.append(f"{rel}: chart {i} has a control without a label")
+        svg = embeds.nth(i).locator("svg.marks")
+        before = svg.inner_html()
+        el.focus()
+        if not el.evaluate("e => document.activeElement === e"):
+            bad.append(f"{rel}: chart {i} control cannot take focus")
+            continue
+        kind = el.evaluate("e => e.tagName === 'SELECT' ? 'select' : e.type")
+        if kind == "range":
+            is_max = el.evaluate("e => +e.value >= +e.max")
+            page.keyboard.press("ArrowLeft" if is_max else "ArrowRight")
+        else:
+            page.keyboard.press({"select": "ArrowDown", "checkbox": "Space"}.get(kind, "ArrowRight"))
+        page.wait_for_timeout(250)
+        if svg.inner_html() == before:
+            bad.append(f"{rel}: chart {i}'s {kind} control did not respond to the keyboard")
+    return bad
+
+
+def _control_failures(page, rel) -> list[str]:
+    """Every Vega control, each from a freshly loaded page (reloaded after each): changing it changes its chart."""
+    bad = []
+    embeds = page.locator("[id^='altair-viz-']")
+    for i, el, what in _controls(page):
+        svg = embeds.nth(i).locator("svg.marks")
+        before = svg.inner_html()
+        el.scroll_into_view_if_needed()
+        el.evaluate(CHANGE_CONTROL)
+        page.wait_for_timeout(250)
+        if svg.inner_html() == before:
+            bad.append(f"{rel}: {what} did not change the chart")
+        page.reload(wait_until="load")
+        _wait_for_charts(page)
         embeds = page.locator("[id^='altair-viz-']")
-        for i, el, what in _controls(page):
-            svg = embeds.nth(i).locator("svg.marks")
-            before = svg.inner_html()
-            el.scroll_into_view_if_needed()
-            el.evaluate(CHANGE_CONTROL)
-            page.wait_for_timeout(250)
-            assert svg.inner_html() != before, f"{rel}: {what} did not change the chart"
-            page.reload(wait_until="load")
-            _wait_for_charts(page)
-            embeds = page.locator("[id^='altair-viz-']")
-    finally:
-        ctx.close()
+    return bad
+
+
+@pytest.fixture(scope="module")
+def interactions(browser, server):
+    """Per page, on demand and once: every control (the page is reloaded after each), then the keyboard check on
+    the page as reloaded after the last control."""
+    done = {}
+
+    def get(rel):
+        if rel not in done:
+            ctx, page, _ = _open(browser, f"{server}/{rel}")
+            try:
+                controls = _control_failures(page, rel)
+                done[rel] = {"controls": controls, "keyboard": _keyboard_failures(page, rel)}
+            finally:
+                ctx.close()
+        return done[rel]
+    return get
 
 
 @pytest.mark.parametrize("rel", PAGES)
-def test_no_serious_accessibility_violations(browser, server, rel):
-    axe_mod = pytest.importorskip("axe_playwright_python.sync_playwright")
-    ctx, page, _ = _open(browser, f"{server}/{rel}")
-    try:
-        result = axe_mod.Axe().run(page)
-        bad = [(v["id"], v["impact"], len(v["nodes"])) for v in result.response["violations"]
-               if v["impact"] in ("serious", "critical")]
-        assert bad == [], f"{rel}: {bad}"
-    finally:
-        ctx.close()
+def test_every_vega_control_changes_its_chart(interactions, rel):
+    bad = interactions(rel)["controls"]
+    assert not bad, "\n".join(bad)
+
+
+@pytest.mark.parametrize("rel", PAGES)
+def test_no_serious_accessibility_violations(visits, rel):
+    assert visits[rel]["axe"] == [], f"{rel}: {visits[rel]['axe']}"
 
 
 @pytest.mark.parametrize("rel", PAGES)
@@ -195,95 +270,59 @@ CONTRAST = """
 """
 
 
-@pytest.mark.parametrize("rel", [p for p in PAGES if p.startswith("chapters/") or p == "intro.html"])
+@pytest.mark.parametrize("rel", CHART_PAGES)
 @pytest.mark.parametrize("mode", ["light", "dark"])
-def test_chart_text_contrast(browser, server, rel, mode):
-    ctx, page, _ = _open(browser, f"{server}/{rel}")
-    try:
-        page.evaluate("m => { document.documentElement.dataset.theme = m; document.documentElement.dataset.mode = m; }", mode)
-        page.wait_for_timeout(200)
-        texts = page.evaluate(CONTRAST)
-        low = [t for t in texts if t[2] < 4.5]
-        assert texts, f"{rel}: no chart text found"
-        assert low == [], f"{rel} ({mode}): low-contrast chart text {low[:5]}"
-    finally:
-        ctx.close()
+def test_chart_text_contrast(visits, rel, mode):
+    texts = visits[rel][f"contrast {mode}"]
+    low = [t for t in texts if t[2] < 4.5]
+    assert texts, f"{rel}: no chart text found"
+    assert low == [], f"{rel} ({mode}): low-contrast chart text {low[:5]}"
 
 
-@pytest.mark.parametrize("rel", [p for p in PAGES if p.startswith("chapters/")])
-def test_print_gives_vector_charts_without_navigation(browser, server, rel, tmp_path):
-    """Printing a chapter: navigation hidden, every chart's text in the PDF as text (vector, not a bitmap)."""
+def _print_check(page) -> dict:
+    """Printing a page: is the navigation hidden, and which chart texts are missing from the PDF's text."""
     import io
+    import unicodedata
 
     pypdf = pytest.importorskip("pypdf")
-    ctx, page, _ = _open(browser, f"{server}/{rel}")
-    try:
-        page.emulate_media(media="print")
-        page.wait_for_timeout(300)
-        hidden = page.evaluate("""() => ['.bd-sidebar-primary', '.bd-header-article', '.prev-next-area']
-            .map(s => document.querySelector(s)).filter(Boolean).every(e => getComputedStyle(e).display === 'none')""")
-        assert hidden, f"{rel}: navigation is still shown when printing"
-        # one distinctive text per chart: its longest axis or legend title
-        titles = page.evaluate("""() => Array.from(document.querySelectorAll("[id^='altair-viz-'] svg.marks"))
-            .map(svg => Array.from(svg.querySelectorAll('text')).map(t => t.textContent.trim())
-                 .filter(t => t.length > 6).sort((a, b) => b.length - a.length)[0]).filter(Boolean)""")
-        pdf = page.pdf(format="A4", print_background=False)
-        text = " ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages)
-        # compare letters and digits only: PDF text has other quotes and line breaks than SVG tspans
-        import unicodedata
+    page.emulate_media(media="print")
+    page.wait_for_timeout(300)
+    hidden = page.evaluate("""() => ['.bd-sidebar-primary', '.bd-header-article', '.prev-next-area']
+        .map(s => document.querySelector(s)).filter(Boolean).every(e => getComputedStyle(e).display === 'none')""")
+    # one distinctive text per chart: its longest axis or legend title
+    titles = page.evaluate("""() => Array.from(document.querySelectorAll("[id^='altair-viz-'] svg.marks"))
+        .map(svg => Array.from(svg.querySelectorAll('text')).map(t => t.textContent.trim())
+             .filter(t => t.length > 6).sort((a, b) => b.length - a.length)[0]).filter(Boolean)""")
+    pdf = page.pdf(format="A4", print_background=False)
+    text = " ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+    # compare letters and digits only: PDF text has other quotes and line breaks than SVG tspans
+    norm = lambda x: "".join(ch for ch in unicodedata.normalize("NFKC", x).lower() if ch.isalnum())  # noqa: E731
+    flat = norm(text)
+    return {"hidden": hidden, "titles": titles, "missing": [t for t in titles if norm(t) not in flat]}
 
-        norm = lambda x: "".join(ch for ch in unicodedata.normalize("NFKC", x).lower() if ch.isalnum())  # noqa: E731
-        flat = norm(text)
-        missing = [t for t in titles if norm(t) not in flat]
-        assert titles and not missing, f"{rel}: chart text missing from the printed PDF: {missing[:3]}"
-    finally:
-        ctx.close()
+
+@pytest.mark.parametrize("rel", CHAPTERS)
+def test_print_gives_vector_charts_without_navigation(visits, rel):
+    """Printing a chapter: navigation hidden, every chart's text in the PDF as text (vector, not a bitmap)."""
+    p = visits[rel]["print"]
+    assert p["hidden"], f"{rel}: navigation is still shown when printing"
+    assert p["titles"] and not p["missing"], f"{rel}: chart text missing from the printed PDF: {p['missing'][:3]}"
 
 
 @pytest.mark.parametrize("rel", PAGES)
-def test_vega_controls_work_from_the_keyboard(browser, server, rel):
+def test_vega_controls_work_from_the_keyboard(interactions, rel):
     """Each chart's first control: it has a visible label, takes focus, and an arrow key changes the chart."""
-    ctx, page, _ = _open(browser, f"{server}/{rel}")
-    try:
-        embeds = page.locator("[id^='altair-viz-']")
-        for i in range(embeds.count()):
-            controls = embeds.nth(i).locator(".vega-bindings input, .vega-bindings select")
-            if controls.count() == 0:
-                continue
-            el = controls.first
-            if el.get_attribute("type") == "radio":  # arrow keys move from the checked radio to the next
-                el = embeds.nth(i).locator(".vega-bindings input[type=radio]:checked").first
-            label = el.evaluate("e => (e.closest('.vega-bind')?.querySelector('.vega-bind-name')?.textContent || '').trim()")
-            assert label, f"{rel}: chart {i} has a control without a label"
-            svg = embeds.nth(i).locator("svg.marks")
-            before = svg.inner_html()
-            el.focus()
-            assert el.evaluate("e => document.activeElement === e"), f"{rel}: chart {i} control cannot take focus"
-            kind = el.evaluate("e => e.tagName === 'SELECT' ? 'select' : e.type")
-            if kind == "range":
-                is_max = el.evaluate("e => +e.value >= +e.max")
-                page.keyboard.press("ArrowLeft" if is_max else "ArrowRight")
-            else:
-                page.keyboard.press({"select": "ArrowDown", "checkbox": "Space"}.get(kind, "ArrowRight"))
-            page.wait_for_timeout(250)
-            assert svg.inner_html() != before, f"{rel}: chart {i}'s {kind} control did not respond to the keyboard"
-    finally:
-        ctx.close()
+    bad = interactions(rel)["keyboard"]
+    assert not bad, "\n".join(bad)
 
 
-@pytest.mark.parametrize("rel", [p for p in PAGES if p.startswith("chapters/") or p == "intro.html"])
-def test_charts_have_text_alternatives_and_readable_numbers(browser, server, rel):
+@pytest.mark.parametrize("rel", CHART_PAGES)
+def test_charts_have_text_alternatives_and_readable_numbers(visits, rel):
     """Every chart: an accessible description (Vega-Lite `description` -> aria-label), and the page offers
     its numbers as a table (a collapsed data table) for readers who cannot see the chart."""
-    ctx, page, _ = _open(browser, f"{server}/{rel}")
-    try:
-        labels = page.evaluate("""() => Array.from(document.querySelectorAll("[id^='altair-viz-'] svg.marks"))
-            .map(s => s.getAttribute('aria-label') || '')""")
-        assert labels and all(len(x) > 20 for x in labels), f"{rel}: charts without a description: {labels}"
-        tables = page.locator("details.standoff-data table").count()
-        assert tables >= 1, f"{rel}: no data table for its charts"
-    finally:
-        ctx.close()
+    labels = visits[rel]["labels"]
+    assert labels and all(len(x) > 20 for x in labels), f"{rel}: charts without a description: {labels}"
+    assert visits[rel]["tables"] >= 1, f"{rel}: no data table for its charts"
 
 
 def test_downloads_resolve(site, server):

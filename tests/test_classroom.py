@@ -371,7 +371,7 @@ def test_bwrap_args_hide_home_and_tmp_and_cut_the_network(tmp_path):
     subs = tmp_path / "subs"
     subs.mkdir()
     args = sb.bwrap_args(tmp_path / "scratch", {"data": tmp_path / "d"}, [subs], home=home)
-    pairs = list(zip(args, args[1:]))
+    pairs = list(zip(args, args[1:], strict=False))
     assert ("--ro-bind", "/") in pairs and ("--tmpfs", "/tmp") in pairs
     assert ("--remount-ro", "/tmp") in pairs and ("--clearenv", "--setenv") in pairs
     assert ("--bind", str((tmp_path / "scratch").resolve())) in pairs
@@ -657,3 +657,21 @@ def test_light_runner_scores_like_otter_run(built, graded, tmp_path):
     for q in graded["strategy"]["qs"]:
         if not q["manual"]:
             assert float(ours[q["name"]]) == otter_row[q["name"]], q
+
+
+def test_reuse_copies_a_build_only_when_its_inputs_are_unchanged(tmp_path, monkeypatch):
+    """The tests copy make book's assignment build instead of running otter assign again, but only when the
+    build's recorded input digest is the current one."""
+    built_dir = tmp_path / "built"
+    for sub, f in (("student", "a.ipynb"), ("autograder", "a-autograder.zip"), ("kit", "a-kit.zip")):
+        (built_dir / "a" / sub).mkdir(parents=True)
+        (built_dir / "a" / sub / f).write_text("{}")
+    monkeypatch.setattr(cl, "BUILD", built_dir)
+    stamp = built_dir / "a" / cl.INPUTS
+    stamp.write_text(cl.inputs_digest() + "\n")
+    got = cl.reuse("a", tmp_path / "copy", html=tmp_path / "html")
+    assert got and got["student"] == tmp_path / "copy" / "student" / "a.ipynb" and got["html_kit"].is_file()
+    stamp.write_text("0" * 64 + "\n")          # built from other inputs (a master, the package or the data changed)
+    assert cl.reuse("a", tmp_path / "copy2") is None
+    stamp.unlink()
+    assert cl.reuse("a", tmp_path / "copy3") is None

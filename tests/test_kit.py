@@ -11,6 +11,7 @@ venv, never from the repository.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -182,9 +183,15 @@ def _readme_block(readme: str, heading: str) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def student(built, tmp_path_factory):
-    """Every kit unpacked outside the repository, and ONE venv installed per the first kit's README."""
-    root = tmp_path_factory.mktemp("student")
+def student(built, tmp_path_factory, worker_id):
+    """Every kit unpacked outside the repository, and ONE venv installed per the first kit's README (once per
+    run, shared by the xdist workers)."""
+    from conftest import shared
+
+    return shared(tmp_path_factory, worker_id, "student", functools.partial(_install_kits, built))
+
+
+def _install_kits(built, root: Path) -> dict:
     assert not root.resolve().is_relative_to(ROOT)
     kits = {}
     for name, b in built.items():
@@ -228,15 +235,52 @@ def _text(cell: dict) -> str:
     return "".join(out)
 
 
-def _otter_total(student, name: str, nb_path: Path, autograder: Path, tmp: Path) -> tuple[float, float]:
-    res = tmp / f"res-{nb_path.stem}"
-    res.mkdir()
-    proc = subprocess.run([str(student["bin"] / "otter"), "run", "--no-logo", "-a", str(autograder), "-o", str(res),
-                           str(nb_path)], cwd=tmp, env=student["env"], capture_output=True, text=True, timeout=600)
+def _otter_totals(student, jobs: list[tuple[str, Path, Path]], tmp: Path) -> list[tuple[float, float]]:
+    """Grade each (assignment, notebook, autograder zip) with otter in the kit's environment: one Python process
+    of the kit venv calls otter's own `otter run` entry point (otter.run.main) for each notebook in turn, so
+    otter is imported once for the lot. Returns (total, possible) per notebook, as the gradebook counts them."""
+    script = ("import json, sys\nfrom otter.run import main\n"
+              "for sub, ag, out in json.loads(sys.argv[1]):\n    main(sub, autograder=ag, output_dir=out, no_logo=True)\n")
+    args = []
+    for i, (_name, nb_path, autograder) in enumerate(jobs):
+        res = tmp / f"res-{i}-{nb_path.stem}"
+        res.mkdir()
+        args.append([str(nb_path), str(autograder), str(res)])
+    proc = subprocess.run([str(student["bin"] / "python"), "-c", script, json.dumps(args)], cwd=tmp, env=student["env"],
+                          capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    qs = cl.questions(json.loads((cl.ASSIGNMENTS / f"{name}.ipynb").read_text()))
-    row = cl.rows_from_results(json.loads((res / "results.json").read_text()), qs, nb_path.name)
-    return float(row["total"]), float(row["possible"])
+    out = []
+    for (name, nb_path, _ag), (_sub, _ag2, res) in zip(jobs, args, strict=True):
+        qs = cl.questions(json.loads((cl.ASSIGNMENTS / f"{name}.ipynb").read_text()))
+        row = cl.rows_from_results(json.loads((Path(res) / "results.json").read_text()), qs, nb_path.name)
+        out.append((float(row["total"]), float(row["possible"])))
+    return out
+
+
+@pytest.fixture(scope="module")
+def kit_runs(student, built, tmp_path_factory):
+    """Each blank student notebook (with a probe cell after otter's init cell) executed in its kit with the kit
+    venv's jupyter, then the three executed blank notebooks and the three reference solutions graded in the kit's
+    environment."""
+    tmp = tmp_path_factory.mktemp("kit-runs")
+    runs, jobs = {}, []
+    for name in NAMES:
+        nb = json.loads((student["kits"][name] / f"{name}.ipynb").read_text())
+        probe = {"cell_type": "code", "execution_count": None, "id": "probe-kit", "metadata": {}, "outputs": [],
+                 "source": PROBE}
+        nb["cells"].insert(1, probe)   # after otter's init cell
+        runs[name] = {"out": _run_notebook(student, name, nb, "blank-run")}
+        jobs.append((name, student["kits"][name] / "blank-run-out.ipynb", built[name]["autograder"]))
+    for name in NAMES:
+        sub = tmp / f"sub-{name}"
+        sub.mkdir()
+        solution = built[name]["autograder"].parent / f"{name}.ipynb"
+        (sub / f"{name}.ipynb").write_bytes(solution.read_bytes())
+        jobs.append((name, sub / f"{name}.ipynb", built[name]["autograder"]))
+    scores = _otter_totals(student, jobs, tmp)
+    for i, name in enumerate(NAMES):
+        runs[name]["blank"], runs[name]["solution"] = scores[i], scores[len(NAMES) + i]
+    return runs
 
 
 @pytest.mark.slow
@@ -260,12 +304,8 @@ def test_kit_installs_from_its_readme_outside_the_repository(student):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
-def test_blank_notebook_runs_in_the_kit_and_scores_zero(student, built, name, tmp_path):
-    nb = json.loads((student["kits"][name] / f"{name}.ipynb").read_text())
-    probe = {"cell_type": "code", "execution_count": None, "id": "probe-kit", "metadata": {}, "outputs": [],
-             "source": PROBE}
-    nb["cells"].insert(1, probe)   # after otter's init cell
-    out = _run_notebook(student, name, nb, "blank-run")
+def test_blank_notebook_runs_in_the_kit_and_scores_zero(student, kit_runs, name):
+    out = kit_runs[name]["out"]
     line = next(ln for ln in _text(out["cells"][1]).splitlines() if ln.startswith("PROBE "))
     info = json.loads(line[len("PROBE "):])
     venv = student["venv"].resolve().as_posix()
@@ -281,20 +321,15 @@ def test_blank_notebook_runs_in_the_kit_and_scores_zero(student, built, name, tm
         text = _text(c)
         assert "results" in text and "passed" not in text.lower().replace("failed", ""), text
     # the unmodified student notebook, executed in the kit, scores 0 (graded in the kit's environment)
-    total, possible = _otter_total(student, name, student["kits"][name] / "blank-run-out.ipynb",
-                                   built[name]["autograder"], tmp_path)
+    total, possible = kit_runs[name]["blank"]
     assert total == 0 and possible > 0
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
-def test_reference_solution_scores_full_marks_in_the_kit(student, built, name, tmp_path):
+def test_reference_solution_scores_full_marks_in_the_kit(kit_runs, name):
     """The kit's pinned environment is enough to earn every point (the solution notebook, graded there)."""
-    solution = built[name]["autograder"].parent / f"{name}.ipynb"
-    sub = tmp_path / "sub"
-    sub.mkdir()
-    (sub / f"{name}.ipynb").write_bytes(solution.read_bytes())
-    total, possible = _otter_total(student, name, sub / f"{name}.ipynb", built[name]["autograder"], tmp_path)
+    total, possible = kit_runs[name]["solution"]
     qs = cl.questions(json.loads((cl.ASSIGNMENTS / f"{name}.ipynb").read_text()))
     # the gradebook's possible counts the hand-graded question too; with no manual mark entered yet, the
     # reference solution earns every autograded point
@@ -369,5 +404,5 @@ def test_student_runs_the_notebook_in_the_kits_jupyterlab(student, built, tmp_pa
     assert Path(info["standoff"]).resolve().as_posix().startswith(venv), info
     assert not [p for p in info["path"] if p and Path(p).resolve().is_relative_to(ROOT.resolve())], info["path"]
     assert all("results" in _text(c) for c in code if "grader.check(" in "".join(c["source"]))
-    total, possible = _otter_total(student, name, folder / "lab-run.ipynb", built[name]["autograder"], tmp_path)
+    [(total, possible)] = _otter_totals(student, [(name, folder / "lab-run.ipynb", built[name]["autograder"])], tmp_path)
     assert total == 0 and possible > 0
