@@ -106,7 +106,8 @@ class StableHTMLRenderer:
         div = "altair-viz-" + hashlib.sha256(f"{key}:{n}".encode()).hexdigest()[:32]
         opts = {**metadata.get("embed_options", {}), "mode": "vega-lite"}
         # "</" inside a JSON string would end the script element early
-        safe = lambda obj: json.dumps(obj, sort_keys=True).replace("</", "<\\/")  # noqa: E731
+        # compact JSON (no spaces after separators): the page carries the spec inline
+        safe = lambda obj: json.dumps(obj, sort_keys=True, separators=(",", ":")).replace("</", "<\\/")  # noqa: E731
         return {"text/html": _CHART_HTML.format(div=div, spec=safe(spec), opts=safe(opts))}
 
 

@@ -369,3 +369,18 @@ def test_downloaded_notebook_is_the_stored_notebook_with_its_values(site, server
         if any("{eval}`" in "".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown"):
             assert any(c.get("metadata", {}).get("user_expressions") for c in nb["cells"]), \
                 f"{rel}: the downloaded notebook has no stored values for its prose"
+
+
+def test_search_works_and_only_the_search_page_loads_the_index(site, browser, server):
+    """Search (the search page, where the header's search box leads) finds a term of the book; the other pages
+    do not load Sphinx's search index (search-as-you-type is off; _templates/layout.html)."""
+    for rel in PAGES:
+        assert "searchindex.js" not in (site / rel).read_text(), f"{rel} loads the search index"
+    ctx, page, log = _open(browser, f"{server}/search.html?q=soybeans")
+    try:
+        page.wait_for_function("() => document.querySelectorAll('#search-results li').length > 0", timeout=15000)
+        hits = page.locator("#search-results li a").all_inner_texts()
+        assert any("Leverage" in h or "leverage" in h.lower() for h in hits), hits
+        assert log["external"] == [] and log["errors"] == [], log
+    finally:
+        ctx.close()
