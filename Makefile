@@ -7,8 +7,10 @@
 #   make check   the inner loop (about a minute): lint, data invariants, unit tests, nbval on the notebooks changed
 #                since the last green run; no browser, no site build (CHECK=--all: every notebook)
 #   make test-profile  the whole suite in one process, group after group: each group's own time
-#   make bench   build times, notebook times, page weights, data load time, grading time per submission
-#                and for 60 generated submissions (BENCH=--only-grading for the grading part alone)
+#   make bench   build times, notebook times, page weights and paint times against the template, data load time,
+#                grading time per submission and for 60 generated submissions, make check and the whole suite's
+#                wall time (after make book). Parts alone: BENCH=--only-pages (weighs _build/html), --only-tests,
+#                --only-grading
 #   make vendor  re-vendor vega/vega-lite/vega-embed + widget manager from npm into _static/vendor
 #   make outputs re-execute the notebooks in place (after changing data/ or standoff/)
 #   make assignments  build the otter-grader assignments and the student kits into _build/assignments (and copy

@@ -99,13 +99,69 @@ def weigh(browser, url: str) -> dict:
             "after_load_s": after_load, "external": external}
 
 
+def bench_pages(html: Path, tmp: Path) -> None:
+    """Bytes each page of ``html`` loads and when its charts are painted, against the template's intro page."""
+    from playwright.sync_api import sync_playwright
+
+    jb = str(BIN / "jupyter-book")
+    sh([jb, "create", str(tmp / "template")], tmp)
+    # the template's notebook page needs matplotlib, which the book does not install: build its intro only
+    (tmp / "template" / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n- file: markdown\n")
+    sh([jb, "build", "."], tmp / "template")
+    book_httpd, book_url = serve(html)
+    tpl_httpd, tpl_url = serve(tmp / "template" / "_build" / "html")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        base = weigh(browser, f"{tpl_url}/intro.html")
+        print(f"pages      bytes loaded (raw, uncompressed); template intro.html = {base['total']:,} B"
+              f" (it tried {len(base['external'])} external request(s), blocked); goals: chapter pages <= x0.80,"
+              f" every chart painted <= 1.0 s after navigation")
+        for rel in site_pages(html):
+            w = weigh(browser, f"{book_url}/{rel}")
+            parts = " ".join(f"{k}={v:,}" for k, v in sorted(w["sizes"].items()))
+            print(f"           {rel:34} {w['total']:>10,} B  x{w['total'] / base['total']:.2f} template"
+                  f"  charts={w['charts']} all painted {w['paint_s']:.2f} s after navigation"
+                  f" ({max(w['after_load_s'], 0):.2f} s after load)  [{parts}]")
+        browser.close()
+    book_httpd.shutdown()
+    tpl_httpd.shutdown()
+
+
+def bench_tests() -> None:
+    """Wall time of `make check` with every notebook (its slowest case) and of the whole suite as `make test` runs it
+    (after `make book`: the site and the assignments are built)."""
+    check = [sys.executable, "scripts/check.py", "--all"]
+    t = time.perf_counter()
+    proc = subprocess.run(check, cwd=ROOT, capture_output=True, text=True)
+    t_check = time.perf_counter() - t
+    print(f"tests      make check, every notebook (CHECK=--all): {t_check:.0f} s"
+          f" ({'green' if proc.returncode == 0 else 'FAILED'}; goal <= 60 s)")
+    suite = [sys.executable, "-m", "pytest", "tests", "intro.ipynb", "chapters", "appendix", "classroom",
+             "--nbval", "--nbval-current-env", "-q", "-n", "2", "--dist", "loadfile", "--no-loadscope-reorder"]
+    t = time.perf_counter()
+    proc = subprocess.run(suite, cwd=ROOT, capture_output=True, text=True)
+    t_suite = time.perf_counter() - t
+    lines = proc.stdout.splitlines()
+    start = next((i for i, ln in enumerate(lines) if "time per test group" in ln), len(lines))
+    print(f"           the whole suite as make test runs it: {t_suite:.0f} s ({lines[-1].strip('= ') if lines else ''};"
+          f" goal <= 300 s)")
+    for ln in lines[start:]:
+        if not ln.startswith(("FAILED", "ERROR")) and "passed" not in ln:
+            print("           " + ln)
+
+
 def main() -> None:
     import bench_grading
-    from playwright.sync_api import sync_playwright
 
     if "--only-grading" in sys.argv:
         return bench_grading.main()
-
+    if "--only-tests" in sys.argv:
+        return bench_tests()
+    if "--only-pages" in sys.argv:   # the site as built by `make book`
+        if not (ROOT / "_build" / "html" / "intro.html").is_file():
+            raise SystemExit("bench --only-pages weighs _build/html: run `make book` first")
+        with tempfile.TemporaryDirectory() as tmp:
+            return bench_pages(ROOT / "_build" / "html", Path(tmp))
     jb = str(BIN / "jupyter-book")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -119,11 +175,10 @@ def main() -> None:
         differ = [str(p) for p in pages if not (b_html / p).is_file() or (a_html / p).read_bytes() != (b_html / p).read_bytes()]
         print(f"reproducible: two cold builds of this commit give {len(pages) - len(differ)} of {len(pages)} HTML pages "
               f"byte-identical" + (f"; differing: {', '.join(differ[:8])}" if differ else " (no build-time stamps)"))
-        sh([jb, "create", str(tmp / "template")], tmp)
-        # the template's notebook page needs matplotlib, which the book does not install: build its intro only
-        (tmp / "template" / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n- file: markdown\n")
-        t_cold = sh([jb, "build", "."], tmp / "template")
-        t_warm = sh([jb, "build", "."], tmp / "template")
+        sh([jb, "create", str(tmp / "template0")], tmp)
+        (tmp / "template0" / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n- file: markdown\n")
+        t_cold = sh([jb, "build", "."], tmp / "template0")
+        t_warm = sh([jb, "build", "."], tmp / "template0")
         print(f"build      cold {cold:6.1f} s   no-change rebuild {warm:5.1f} s"
               f"   | template cold {t_cold:5.1f} s, rebuild {t_warm:5.1f} s"
               f"   (goals: cold <= 60 s, rebuild <= 5 s)")
@@ -151,23 +206,9 @@ def main() -> None:
         print(f"data       validate + load every table: {total_load - pandas_only:.2f} s beyond importing pandas "
               f"({total_load:.2f} s in a fresh process; goal <= 1 s)")
 
-        book_httpd, book_url = serve(book / "_build" / "html")
-        tpl_httpd, tpl_url = serve(tmp / "template" / "_build" / "html")
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-            base = weigh(browser, f"{tpl_url}/intro.html")
-            print(f"pages      bytes loaded (raw, uncompressed); template intro.html = {base['total']:,} B"
-                  f" (it tried {len(base['external'])} external request(s), blocked)")
-            for rel in site_pages(book / "_build" / "html"):
-                w = weigh(browser, f"{book_url}/{rel}")
-                parts = " ".join(f"{k}={v:,}" for k, v in sorted(w["sizes"].items()))
-                print(f"           {rel:34} {w['total']:>10,} B  x{w['total'] / base['total']:.2f} template"
-                      f"  charts={w['charts']} all painted {w['paint_s']:.2f} s after navigation"
-                      f" ({max(w['after_load_s'], 0):.2f} s after load; goal <= 1 s)  [{parts}]")
-            browser.close()
-        book_httpd.shutdown()
-        tpl_httpd.shutdown()
+        bench_pages(book / "_build" / "html", tmp)
     bench_grading.main()
+    bench_tests()
 
 
 if __name__ == "__main__":
