@@ -146,8 +146,10 @@ def bench_tests() -> None:
     print(f"           the whole suite as make test runs it: {t_suite:.0f} s ({lines[-1].strip('= ') if lines else ''};"
           f" goal <= 300 s)")
     for ln in lines[start:]:
-        if not ln.startswith(("FAILED", "ERROR")) and "passed" not in ln:
+        if "passed" not in ln:
             print("           " + ln)
+    if proc.returncode != 0:
+        print("           (the suite is not green: see the FAILED lines above)")
 
 
 def main() -> None:

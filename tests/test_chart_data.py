@@ -149,7 +149,7 @@ def test_the_renderer_prunes():
 
     spec = _spec(encoding={"x": {"field": "c", **T}})
     html = StableHTMLRenderer()(spec)["text/html"]
-    assert '"c": 1' in html and '"unused"' not in html
+    assert '"c":1' in html and '"unused"' not in html
     assert len(_specs_in_html(html)) == 1
 
 
