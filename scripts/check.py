@@ -2,7 +2,8 @@
 
 Runs, and stops at the first step that fails:
   1. lint: ``ruff check`` over the repository (rules in pyproject.toml);
-  2. the data invariants and the package's unit tests (the test groups "data" and "package" of tests/conftest.py);
+  2. the data invariants and the package's unit tests (the test groups "data" and "package" of tests/conftest.py,
+     and tests/test_notebooks.py: the chart renderer and the stored prose values);
   3. nbval on the notebooks that changed since the last green run: a notebook is re-run when its own file, a
      `standoff` module it imports (directly or through other `standoff` modules) or, if it reads the data
      through `standoff.data`, a file in data/ (or requirements.txt, for every notebook) differs from what the
@@ -142,6 +143,7 @@ def main(argv: list[str]) -> None:
     bin_dir = Path(sys.executable).parent
     _step("lint", [str(bin_dir / "ruff"), "check", "--quiet", "."])
     unit = sorted(f"tests/{f}" for f, g in GROUPS.items() if g in ("data", "package") and (ROOT / "tests" / f).exists())
+    unit.append("tests/test_notebooks.py")   # the renderer, stored prose values, nbval's own failure (no kernel per chapter)
     print(f"\nnotebooks changed since the last green run: {', '.join(todo) if todo else 'none'}"
           + ("" if previous else " (no green run recorded: every notebook)"))
     cmd = [sys.executable, "-m", "pytest", "-q", "-n", "2", "--dist", "loadfile", "--no-loadscope-reorder", *unit]

@@ -59,7 +59,7 @@ def test_chart_html_names_no_other_host_and_escapes_script_ends():
         assert host not in html, f"chart HTML names {host}"
     assert "files/_static/vendor/vega-offline.js" in html  # local notebooks load the vendored copy
     assert "</script><b>" not in html and html.count("</script>") == 1
-    assert '"actions": false' in html
+    assert '"actions":false' in html
 
 
 # --- numbers in prose: {eval} roles and their stored values ------------------------------------
