@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -48,12 +49,24 @@ def _data_as_of(app, pagename, templatename, context, doctree) -> None:
         f'book is checked up to that date. <a href="{href}">About the data</a></span>')
 
 
+DESIGN_CSS, DESIGN_JS = "sphinx-design.min.css", "design-tabs.js"
+DESIGN_CLASS = re.compile(r'class="[^"]*\bsd-')
+
+
+def _asset_name(asset) -> str:
+    """The file name of a Sphinx CSS/JS asset (an object with ``filename`` in Sphinx 7.2+, a str before)."""
+    return str(getattr(asset, "filename", asset) or "").split("?")[0]
+
+
 def _page_scripts(app, pagename, templatename, context, doctree) -> None:
     body = context.get("body", "") or ""
     if CHART_MARKER in body:
         app.add_js_file(VEGA, priority=400)
     if WIDGET_MARKER in body:
         app.add_js_file(WIDGETS, priority=400)
+    # Jupyter Book loads sphinx-design (62 KB of CSS and JS) on every page; a page without any of its components
+    # (class "sd-...") does not need it
+    uses_design = DESIGN_CLASS.search(body) is not None
     scripts = context.get("script_files")
     if scripts:
         seen_thebe = False
@@ -69,8 +82,12 @@ def _page_scripts(app, pagename, templatename, context, doctree) -> None:
                 if seen_thebe:
                     continue
                 seen_thebe = True
+            if not uses_design and _asset_name(js).endswith(DESIGN_JS):
+                continue
             kept.append(js)
         context["script_files"] = kept
+    if not uses_design and context.get("css_files"):
+        context["css_files"] = [c for c in context["css_files"] if not _asset_name(c).endswith(DESIGN_CSS)]
 
 
 def _refresh_static(app) -> None:

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import nbformat
-from conftest import ROOT, run_build
+from conftest import ROOT, run_build, site_pages
 
 WARNING = re.compile(r"(WARNING|ERROR|CRITICAL):")
 # Lines logged by the kernel process and its ZMQ/tornado client, not by Sphinx: ipykernel 7 warns that
@@ -60,3 +60,14 @@ def test_every_page_shows_data_as_of_and_no_build_date(site):
         html = (site / page).read_text(encoding="utf-8")
         assert f"Data as of <strong>{as_of}</strong>" in html, f"{page}: no 'Data as of {as_of}' banner"
         assert "Last updated on" not in html and "docbuild:last-update" not in html, f"{page}: shows a build date"
+
+
+def test_sphinx_design_loads_only_where_a_page_uses_it(site):
+    """Jupyter Book adds sphinx-design's CSS and JS to every page; standoff.sphinxext keeps them only on pages
+    with one of its components, so the chapters stay light."""
+    import re
+
+    for rel in site_pages(site):
+        html = (site / rel).read_text()
+        uses = re.search(r'class="[^"]*\bsd-', html) is not None
+        assert ("sphinx-design.min.css" in html) == uses and ("design-tabs.js" in html) == uses, rel
