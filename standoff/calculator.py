@@ -189,7 +189,10 @@ def calculator_chart(g: pd.DataFrame, flows: pd.DataFrame, year: int = BASE_YEAR
         source_label=json.dumps(label),
         source_url=json.dumps(str(src["url"])),
     )
-    y = alt.Y("direction:N", title=None, sort=side_domain, axis=alt.Axis(labelLimit=260))
+    # each label on two lines ("US imports from China" / "(US tariff)"), so the bars keep room on a phone
+    y = alt.Y("direction:N", title=None, sort=side_domain, axis=alt.Axis(
+        labelLimit=200, labelExpr="[slice(datum.label, 0, indexof(datum.label, ' (')), "
+                                  "slice(datum.label, indexof(datum.label, ' (') + 1)]"))
     color = alt.Color("s:N", title=None, legend=None,
                       scale=alt.Scale(domain=list(SIDE_COLORS), range=list(SIDE_COLORS.values())))
     tooltip = [alt.Tooltip("direction:N", title="Trade"),
@@ -198,17 +201,19 @@ def calculator_chart(g: pd.DataFrame, flows: pd.DataFrame, year: int = BASE_YEAR
                alt.Tooltip("change_pct:Q", title="Change in imports (%)", format="+.1f"),
                alt.Tooltip("v:Q", title="Tariff revenue (USD bn)", format=".1f"),
                alt.Tooltip("source_label:N", title="Base-year source")]
-    x = alt.X("m:Q", title="USD bn a year (base year imports, imports after the tariff)",
+    x = alt.X("m:Q", title=["USD bn a year", "(base-year imports,", "imports after the tariff)"],   # short lines fit a phone
               scale=alt.Scale(domain=[0, max(base["US"], base["China"]) * 1.05]))
     bars = base_chart.mark_bar(height=26).encode(x=x, y=y, color=color, tooltip=tooltip, href="source_url:N")
     base_tick = base_chart.mark_tick(color="#7a7a7a", thickness=3, size=40).encode(
         x="base:Q", y=y, tooltip=tooltip)
     revenue = base_chart.mark_bar(height=10, color="#b8860b", yOffset=22).encode(
         x="v:Q", y=y, tooltip=tooltip)
+    # two short lines above each bar, so the text stays inside a phone-width chart
     text = base_chart.transform_calculate(
-        msg="'Imports ' + format(datum.change_pct, '+.0f') + ' % to ' + format(datum.m, '.0f')"
-            " + ' bn; revenue ' + format(datum.v, '.0f') + ' bn'"
-    ).mark_text(align="left", dx=6, dy=-20, fontSize=12).encode(x=alt.value(0), y=y, text="msg:N")
+        msg="'Imports ' + format(datum.change_pct, '+.0f') + ' % to ' + format(datum.m, '.0f') + ' bn'"
+            " + '\\n' + 'revenue ' + format(datum.v, '.0f') + ' bn'"
+    ).mark_text(align="left", baseline="bottom", dx=6, dy=-18, fontSize=12, lineBreak="\n").encode(
+        x=alt.value(0), y=y, text="msg:N")
     return alt.layer(bars, base_tick, revenue, text).add_params(rate, eps).properties(
         width=WIDTH, height=220,
         description=("Bar chart from a constant-elasticity tariff model: for US imports from China and China's "
