@@ -249,7 +249,7 @@ def kit_leaks(kit_zip: Path | str | bytes, master_nb: dict) -> list[str]:
 
 def _package_fingerprint() -> str:
     h = hashlib.sha256()
-    for p in sorted([*(ROOT / "standoff").glob("*.py"), *(ROOT / "data").glob("*.*"), ROOT / "pyproject.toml"]):
+    for p in sorted([*(ROOT / "standoff").rglob("*.py"), *(ROOT / "data").glob("*.*"), ROOT / "pyproject.toml"]):
         h.update(p.name.encode())
         h.update(p.read_bytes())
     return h.hexdigest()[:16]

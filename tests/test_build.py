@@ -71,3 +71,12 @@ def test_sphinx_design_loads_only_where_a_page_uses_it(site):
         html = (site / rel).read_text()
         uses = re.search(r'class="[^"]*\bsd-', html) is not None
         assert ("sphinx-design.min.css" in html) == uses and ("design-tabs.js" in html) == uses, rel
+
+
+def test_every_page_names_its_favicon(site):
+    """Without a favicon link each page makes the browser ask the server for /favicon.ico (a 404 here)."""
+    import re
+
+    for rel in site_pages(site):
+        m = re.search(r'<link rel="icon" href="([^"]+)"', (site / rel).read_text())
+        assert m and (site / rel).parent.joinpath(m.group(1)).resolve().is_file(), rel
