@@ -54,3 +54,12 @@ def test_nothing_recorded_means_every_notebook():
     now = check.fingerprints()
     assert check.changed({}, now) == list(now)
     assert check.changed(now, now) == []
+
+
+def test_make_check_validates_the_notebooks_make_test_validates():
+    """scripts/check.py names the notebook paths that the Makefile's TESTS gives nbval; the two must not drift."""
+    import re
+
+    tests = re.search(r"^TESTS := (.*)$", (ROOT / "Makefile").read_text(), re.M).group(1).split()
+    paths = [t for t in tests if not t.startswith("-") and t != "tests"]
+    assert paths == check.NOTEBOOK_PATHS, f"Makefile TESTS {paths} != scripts/check.py NOTEBOOK_PATHS"
