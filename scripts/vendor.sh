@@ -16,15 +16,22 @@ vdir=$(ls -d vega-[0-9]*/); vldir=$(ls -d vega-lite-[0-9]*/); vedir=$(ls -d vega
 hmdir=$(ls -d jupyter-widgets-html-manager-*/)
 ver() { "$PY" -c "import json,sys; print(json.load(open(sys.argv[1]))['version'])" "$1/package.json"; }
 rm -rf "$out"; mkdir -p "$out/licenses" "$out/html-manager"
+# vega-offline.js: what draws a chart (vega, and vega-embed for tooltips and the embed options).
+# vega-lite-offline.js: the Vega-Lite compiler, loaded only where a chart arrives uncompiled (local
+# notebooks); the site's charts are compiled to Vega when the book is built (standoff.sphinxext).
+# vega-embed's UMD build takes vega-lite from the page when it loads; it is never given one, because the
+# chart script (standoff.theme) compiles Vega-Lite itself and always embeds in "vega" mode.
 {
   echo "/* Vendored for offline use by scripts/vendor.sh. Do not edit."
-  echo "   vega $(ver "$vdir") (BSD-3-Clause), vega-lite $(ver "$vldir") (BSD-3-Clause), vega-embed $(ver "$vedir") (BSD-3-Clause)."
-  echo "   VEGA_DEBUG tells altair's HTML template that these libraries are already loaded. */"
-  echo "window.VEGA_DEBUG = {vega_version: \"$VG\", vegalite_version: \"$VL\", vegaembed_version: \"$VE\"};"
-  for f in "$vdir/build/vega.min.js" "$vldir/build/vega-lite.min.js" "$vedir/build/vega-embed.min.js"; do
+  echo "   vega $(ver "$vdir") (BSD-3-Clause), vega-embed $(ver "$vedir") (BSD-3-Clause). */"
+  for f in "$vdir/build/vega.min.js" "$vedir/build/vega-embed.min.js"; do
     grep -v '^//# sourceMappingURL=' "$f"; echo ";"
   done
 } >"$out/vega-offline.js"
+{
+  echo "/* Vendored for offline use by scripts/vendor.sh. Do not edit. vega-lite $(ver "$vldir") (BSD-3-Clause). */"
+  grep -v '^//# sourceMappingURL=' "$vldir/build/vega-lite.min.js"; echo ";"
+} >"$out/vega-lite-offline.js"
 cp "$vdir/LICENSE" "$out/licenses/vega-LICENSE"
 cp "$vldir/LICENSE" "$out/licenses/vega-lite-LICENSE"
 cp "$vedir/LICENSE" "$out/licenses/vega-embed-LICENSE"

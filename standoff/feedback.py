@@ -24,7 +24,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-VEGA = ROOT / "_static" / "vendor" / "vega-offline.js"
+# the summary page carries its chart library inline (it is opened from disk): Vega and vega-embed, and the Vega-Lite
+# compiler, since its chart spec is Vega-Lite
+VEGA = (ROOT / "_static" / "vendor" / "vega-offline.js", ROOT / "_static" / "vendor" / "vega-lite-offline.js")
 
 CSS = """
 body { font-family: system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif; max-width: 60rem; margin: 2rem auto;
@@ -148,8 +150,8 @@ def _chart_html(qs: list[dict], rows: list[dict]) -> str:
 
 def summary_page(assignment: str, qs: list[dict], rows: list[dict], columns: list[str]) -> str:
     """The class summary: the chart, then the gradebook table (see the module docstring)."""
-    vega = VEGA.read_text(encoding="utf-8").replace("</script", "<\\/script") if VEGA.is_file() else ""
-    head = f"<script>{vega}</script>" if vega else ""
+    head = "".join("<script>" + f.read_text(encoding="utf-8").replace("</script", "<\\/script") + "</script>"
+                   for f in VEGA if f.is_file())
     graded = [r for r in rows if r.get("status") in ("graded", "unsafe", "timed out")]
     statuses = {}
     for r in rows:

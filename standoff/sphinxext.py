@@ -3,7 +3,9 @@
 1. Light pages. Jupyter Book 1 adds every ``.js`` under ``_static/`` to every page. This moves the
    vendored libraries out of that global list and adds them back only to pages that use them:
    ``vendor/vega-offline.js`` where a page has an Altair chart, the widget manager where a page
-   shows a saved ipywidgets view.
+   shows a saved ipywidgets view. Every chart's Vega-Lite spec is compiled to Vega here
+   (``theme.compile_charts``), so no page loads or runs the Vega-Lite compiler: the leverage page's
+   twelve charts are drawn sooner.
 2. A clean console. JB1 emits sphinx-thebe's inline ``THEBE_JS_URL`` script twice on every page
    (a redeclaration error in the console) although this book does not use thebe; the duplicate
    is dropped.
@@ -61,6 +63,10 @@ def _asset_name(asset) -> str:
 def _page_scripts(app, pagename, templatename, context, doctree) -> None:
     body = context.get("body", "") or ""
     if CHART_MARKER in body:
+        from .theme import compile_charts
+
+        body, _ = compile_charts(body, where=pagename)
+        context["body"] = body
         app.add_js_file(VEGA, priority=400)
     if WIDGET_MARKER in body:
         app.add_js_file(WIDGETS, priority=400)

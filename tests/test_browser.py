@@ -25,9 +25,10 @@ ALLOWED_CONSOLE = [
 def _open(browser, url: str, **context_kw):
     ctx = browser.new_context(**context_kw)
     page = ctx.new_page()
-    log = {"external": [], "failed": [], "console": [], "errors": []}
+    log = {"external": [], "failed": [], "console": [], "errors": [], "requests": []}
 
     def route(r):
+        log["requests"].append(r.request.url)
         host = urlparse(r.request.url).hostname
         if r.request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", None):
             r.continue_()
@@ -124,6 +125,10 @@ def test_vega_is_loaded_only_where_charts_are(visits):
     for rel, v in visits.items():
         has_vega = "vendor/vega-offline.js" in v["html"]
         assert has_vega == (v["charts"] > 0), rel
+        # the site's charts were compiled to Vega when the book was built: no page loads or runs Vega-Lite
+        assert v["html"].count('data-standoff-chart="vega"') == v["charts"], rel
+        assert 'data-standoff-chart="vega-lite"' not in v["html"], rel
+        assert v["requests"] and not any("vega-lite" in r for r in v["requests"]), f"{rel} loaded Vega-Lite"
         assert "html-manager/embed.js" not in v["html"] or "widget-view+json" in v["html"], rel
 
 

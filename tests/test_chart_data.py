@@ -155,18 +155,14 @@ def test_the_renderer_prunes():
 
 # --- every stored chart of the book -------------------------------------------------------------
 
-DIV = re.compile(r'<div id="(altair-viz-[0-9a-f]{32})"></div>')
-SPEC_START = "\n})("  # the renderer's IIFE: (function (spec, embedOpt) {...})({spec}, {opts});
+# the renderer's output: the chart's div, then its spec as JSON in a script element of its own
+CHART = re.compile(r'<div id="(altair-viz-[0-9a-f]{32})"></div>\n'
+                   r'<script type="application/json" data-standoff-chart="vega-lite">(.*?)</script>', re.S)
 
 
 def _specs_in_html(text: str) -> list[tuple[str, dict]]:
     """(div id, Vega-Lite spec) of every chart in one output of ``theme.StableHTMLRenderer``."""
-    out = []
-    for m in DIV.finditer(text):
-        start = text.index(SPEC_START, m.end()) + len(SPEC_START)
-        spec, _ = json.JSONDecoder().raw_decode(text, start)
-        out.append((m.group(1), spec))
-    return out
+    return [(m.group(1), json.loads(m.group(2))) for m in CHART.finditer(text)]
 
 
 def _inline_rows(spec: dict):
@@ -242,3 +238,31 @@ def test_the_book_check_fails_on_an_unread_column(tmp_path: Path):
     assert charts == 1
     assert problems == [f"crafted.ipynb: chart altair-viz-{'0' * 32}, d: column {c!r} is read by nothing"
                         for c in ("a", "c2", "c3", "unused")]
+
+
+# --- the site build compiles every chart to Vega (standoff.sphinxext) -----------------------------
+
+def test_compile_charts_turns_each_spec_into_vega_and_keeps_its_text_alternative():
+    import altair as alt
+
+    from standoff import theme
+
+    chart = alt.Chart(alt.Data(values=[{"a": 1, "b": "</script><b>"}])).mark_point().encode(
+        x="a:Q", tooltip="b:N").properties(width="container", description="A chart of a, for a screen reader")
+    html = theme.StableHTMLRenderer()(chart.to_dict())["text/html"] * 2
+    out, n = theme.compile_charts(html, where="page")
+    assert n == 2 and out.count('data-standoff-chart="vega"') == 2 and 'data-standoff-chart="vega-lite"' not in out
+    spec = json.loads(re.search(r'data-standoff-chart="vega">(.*?)</script>', out, re.S).group(1))
+    assert spec["$schema"].endswith("/vega/v6.json")  # a Vega spec, for the vendored Vega 6
+    assert spec["description"] == "A chart of a, for a screen reader"
+    assert {"a": 1, "b": "</script><b>"} in next(d["values"] for d in spec["data"] if "values" in d)
+    assert "<b>" not in out and out.count("</script>") == 4  # the label cannot end its script element
+    assert theme.compile_charts(out, where="page") == (out, 0)  # compiled specs are left alone
+
+
+def test_a_chart_that_does_not_compile_stops_the_build_with_its_page():
+    from standoff import theme
+
+    html = theme._CHART_HTML.format(div="altair-viz-" + "0" * 32, spec='{"mark": "no-such-mark"}', opts="{}")
+    with pytest.raises(ValueError, match=r"chapters/x: chart 1 does not compile to Vega"):
+        theme.compile_charts(html, where="chapters/x")

@@ -438,7 +438,7 @@ def test_manual_answers_are_found_and_escaped(tmp_path):
 # ------------------------------------------------------------------------------------------ feedback (graded)
 
 @pytest.mark.slow
-def test_feedback_pages_and_summary_work_offline(graded):
+def test_feedback_pages_and_summary_work_offline(graded, browser):
     out = graded["strategy"]["path"].parent
     pages = sorted((out / "feedback").glob("*.html"))
     assert [p.stem for p in pages] == ["1-solution", "2-blank", "3-partly", "4-broken", "5-syntax"]
@@ -450,6 +450,19 @@ def test_feedback_pages_and_summary_work_offline(graded):
         assert not re.search(r"""(src|href)=["']?(https?:)?//""", p.read_text()), p
     answers = (out / "answers" / "q5.html").read_text()
     assert answers.count('class="answer"') == 5
+    # the summary opened from disk draws its chart with the libraries it carries inline, asking no server
+    page, problems = browser.new_page(), []
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:")
+               else (problems.append(r.request.url), r.abort()))
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    try:
+        page.goto((out / "summary.html").as_uri())
+        page.wait_for_selector("[id^='altair-viz-'] svg.marks", timeout=15000)
+        assert page.locator("[id^='altair-viz-'] svg.marks").count() == 1
+        assert problems == []
+    finally:
+        page.close()
 
 
 # ------------------------------------------------------------------------------------------ resume and merge

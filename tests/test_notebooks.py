@@ -57,8 +57,11 @@ def test_chart_html_names_no_other_host_and_escapes_script_ends():
     html = StableHTMLRenderer()(spec, embed_options={"actions": False})["text/html"]
     for host in ("cdn.jsdelivr.net", "unpkg.com", "cdnjs.cloudflare.com"):
         assert host not in html, f"chart HTML names {host}"
-    assert "files/_static/vendor/vega-offline.js" in html  # local notebooks load the vendored copy
-    assert "</script><b>" not in html and html.count("</script>") == 1
+    # local notebooks load the vendored copies (Vega, and the Vega-Lite compiler for an uncompiled spec)
+    assert '"files/_static/vendor/" + file' in html
+    assert '"vega-offline.js"' in html and '"vega-lite-offline.js"' in html
+    # the spec is JSON in its own script element, every "<" escaped: no label can end or open an element
+    assert "</script><b>" not in html and "<b>" not in html and html.count("</script>") == 2
     assert '"actions":false' in html
 
 
