@@ -28,6 +28,11 @@ def side_color(field: str = "side_label:N", title: str | None = None) -> alt.Col
                      legend=alt.Legend(orient="top", direction="vertical", labelLimit=0))
 
 
+def derived_notes(df: pd.DataFrame) -> pd.Series:
+    """Per row: "" for a value the source states, "Derived: <how>" for one the book computed (``derived``)."""
+    return df["derived"].fillna(False).map({True: "Derived: ", False: ""}) + df["derived_method"].fillna("")
+
+
 def _fmt_dates(df: pd.DataFrame, col: str, out: str) -> pd.DataFrame:
     df[out] = df[col].dt.strftime("%-d %b %Y")
     return df
@@ -77,7 +82,7 @@ def averages_chart(averages: pd.DataFrame) -> alt.LayerChart:
     avg["side_label"] = avg["actor"].map(SIDE_LABELS)
     avg = _fmt_dates(avg, "as_of", "date_label")
     avg.loc[avg["date_precision"] != "day", "date_label"] = avg["as_of"].dt.strftime("%b %Y") + " (no exact day stated)"
-    avg["derived_text"] = avg["derived"].map({True: "Derived: ", False: ""}) + avg["derived_method"].fillna("")
+    avg["derived_text"] = derived_notes(avg)
     # One point per side and date (PIIE revised some figures; keep the later snapshot for the line).
     line_data = avg.sort_values(["actor", "as_of"]).drop_duplicates(["actor", "as_of"], keep="last")
     pick = alt.selection_point(name="side_pick", fields=["side_label"], bind="legend")

@@ -80,6 +80,7 @@ def visits(browser, server):
             log["axe"] = [(v["id"], v["impact"], len(v["nodes"])) for v in result.response["violations"]
                           if v["impact"] in ("serious", "critical")]
             if rel in CHART_PAGES:
+                log["text_fit"] = page.evaluate(TEXT_FIT)
                 log["labels"] = page.evaluate("""() => Array.from(document.querySelectorAll("[id^='altair-viz-'] svg.marks"))
                     .map(s => s.getAttribute('aria-label') || '')""")
                 log["tables"] = page.locator("details.standoff-data table").count()
@@ -239,8 +240,36 @@ def test_no_serious_accessibility_violations(visits, rel):
     assert visits[rel]["axe"] == [], f"{rel}: {visits[rel]['axe']}"
 
 
+# Every visible text of every chart (labels, titles, legends, annotations): the ones that run past the chart's edge
+# (Vega clips them) and the pairs that overlap by more than 2 px each way (neither can be read).
+TEXT_FIT = """
+() => Array.from(document.querySelectorAll("[id^='altair-viz-'] svg.marks")).map((svg, i) => {
+  const box = svg.getBoundingClientRect();
+  const texts = Array.from(svg.querySelectorAll("text"))
+    .filter(t => t.textContent.trim() && getComputedStyle(t).opacity !== "0" && getComputedStyle(t).visibility !== "hidden")
+    .map(t => { const r = t.getBoundingClientRect(); return {t: t.textContent.slice(0, 40), l: r.left, r: r.right, top: r.top, b: r.bottom}; })
+    .filter(r => r.r > r.l);
+  const out = texts.filter(r => r.l < box.left - 1 || r.r > box.right + 1).map(r => `chart ${i + 1}: "${r.t}" runs past the chart's edge`);
+  for (let a = 0; a < texts.length; a++) for (let b = a + 1; b < texts.length; b++) {
+    const A = texts[a], B = texts[b];
+    if (Math.min(A.r, B.r) - Math.max(A.l, B.l) > 2 && Math.min(A.b, B.b) - Math.max(A.top, B.top) > 2)
+      out.push(`chart ${i + 1}: "${A.t}" overlaps "${B.t}"`);
+  }
+  return out;
+}).flat()
+"""
+
+
+@pytest.mark.parametrize("rel", CHART_PAGES)
+def test_chart_text_fits_and_does_not_overlap_on_desktop(visits, rel):
+    problems = visits[rel]["text_fit"]
+    assert problems == [], f"{rel} at 1280 px:\n" + "\n".join(problems)
+
+
 @pytest.mark.parametrize("rel", PAGES)
 def test_phone_width_has_no_sideways_scroll(browser, server, rel):
+    """At a phone's width (375 px): no sideways scroll, every chart inside the screen, and every chart's text inside
+    its chart and clear of other text."""
     ctx, page, _ = _open(browser, f"{server}/{rel}", viewport={"width": 375, "height": 800})
     try:
         page.wait_for_timeout(300)
@@ -250,6 +279,8 @@ def test_phone_width_has_no_sideways_scroll(browser, server, rel):
             .map(s => [s.getBoundingClientRect().right, document.documentElement.clientWidth])""")
         for right, width in widths:
             assert right <= width + 1, f"{rel}: a chart ends at {right}px in a {width}px viewport"
+        problems = page.evaluate(TEXT_FIT)
+        assert problems == [], f"{rel} at 375 px:\n" + "\n".join(problems)
     finally:
         ctx.close()
 

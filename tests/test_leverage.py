@@ -76,7 +76,7 @@ def test_scorecard_every_cell_links(t):
     card = L.scorecard_data(t)
     assert card["source_url"].notna().all() and (card["source_url"].str.startswith("http")).all()
     assert set(card["column"]) == set(L.SCORE_COLUMNS)
-    assert set(card["status_category"]) <= set(L.STATUS_COLORS)
+    assert set(card["status_category"]) <= set(L.STATUS_CATEGORIES)
     assert {"used", "threatened", "used, later suspended or eased"} <= set(card["status_category"])
     assert len(card) == 4 * card["lever"].nunique()
 

@@ -85,6 +85,9 @@ def threat_mark(actions: pd.DataFrame) -> pd.DataFrame:
     return _sourced(df)
 
 
+LABEL_NEAR_DAYS, LABEL_CLOSE_DAYS, LABEL_CHAR_PX = 25, 15, 6  # see after_chart
+
+
 def after_chart(actions: pd.DataFrame, contacts: pd.DataFrame, events: pd.DataFrame, end: date | str) -> alt.LayerChart:
     """Step chart of both headline rates from April 2025 to ``end``, with annotated events.
 
@@ -112,7 +115,13 @@ def after_chart(actions: pd.DataFrame, contacts: pd.DataFrame, events: pd.DataFr
               alt.Tooltip("detail:N", title="What"), alt.Tooltip("source_label:N", title="Source")]
     rules = alt.Chart(ann).mark_rule(strokeDash=[3, 3], color="#7a7a7a", opacity=0.8).encode(
         x=x, tooltip=ann_tt, href="source_url:N")
-    texts = alt.Chart(ann).mark_text(angle=270, align="right", baseline="bottom", dx=-4, dy=-2, y=0,
+    # each label runs up the left of its line from the top; on a phone close events would collide, so a label within
+    # LABEL_NEAR_DAYS of the one before runs up the right of its line, and within LABEL_CLOSE_DAYS also starts below it
+    gap = ann["date"].diff()
+    ann["right"] = gap < pd.Timedelta(days=LABEL_NEAR_DAYS)
+    ann["top"] = (ann["label"].shift().str.len() * LABEL_CHAR_PX + 12).where(gap < pd.Timedelta(days=LABEL_CLOSE_DAYS), 0)
+    texts = alt.Chart(ann).mark_text(angle=270, align="right", baseline=alt.ExprRef("datum.right ? 'top' : 'bottom'"),
+                                     dx=-4, dy=alt.ExprRef("datum.right ? 2 : -2"), y=alt.ExprRef("datum.top"),
                                      fontSize=10, color="#7a7a7a").encode(x=x, text="label:N")
     thr_x = alt.X("date:T", scale=alt.Scale(domain=domain))
     thr_rule = alt.Chart(thr).transform_filter("after_side != 'China'").mark_rule(

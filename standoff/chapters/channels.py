@@ -35,6 +35,8 @@ STATUSES = ("active", "refused", "unproductive", "disputed")
 STATUS_COLORS = {"active": "#2e8a57", "refused": "#c8553d", "unproductive": "#7a7a7a", "disputed": "#b8860b"}
 LEVEL_DASH = {"leader": [1, 0], "minister": [8, 4], "working": [3, 3], "intermediary": [1, 4]}
 SIDE_NAMES = {"US": "Washington", "China": "Beijing"}
+PHONE_CONTAINER = 500  # px: a chart narrower than this is on a phone
+PHONE_TITLE_CHARS = 30  # characters a line of a bold 14 px title on a phone
 KIND_ORDER = ("call", "meeting", "summit", "visit", "envoy", "ministerial")
 ALL = "All"
 PERIODS = {  # label: (first year, last year); the 2025 row includes the transition call of 17 Jan 2025
@@ -276,7 +278,7 @@ def gap_band(contacts: pd.DataFrame, start: str = "2025-01-01") -> pd.DataFrame:
         "from_date": g["from_date"], "to_date": g["to_date"], "days": int(g["days"]),
         "period": period_of(g["to_date"]), "label": f"{int(g['days'])} days with no leader contact",
         "mid_date": g["from_date"] + (g["to_date"] - g["from_date"]) / 2,
-        "short_label": f"{int(g['days'])} days\nwith no leader\ncontact",
+        "short_label": f"{int(g['days'])} days with\nno leader contact",
         "from_label": _day(g["from_date"]), "to_label": _day(g["to_date"]),
     }])
 
@@ -315,9 +317,10 @@ def timeline_chart(contacts: pd.DataFrame) -> alt.LayerChart:
         x="from_date:T", x2="to_date:T",
         tooltip=[alt.Tooltip("label:N", title="Gap"), alt.Tooltip("from_label:N", title="From"),
                  alt.Tooltip("to_label:N", title="To")])
+    # the note ends at the band's right edge and runs left, over years with no call, so it stays inside on a phone
     note = alt.Chart(band).transform_filter(in_period).mark_text(
-        align="center", baseline="top", dy=2, fontSize=12, fontWeight="bold", lineBreak="\n").encode(
-        x="mid_date:T", y=alt.value(0), text="short_label:N")
+        align="right", baseline="top", dx=-3, dy=2, fontSize=12, fontWeight="bold", lineBreak="\n").encode(
+        x="to_date:T", y=alt.value(0), text="short_label:N")
     dots = alt.Chart(t).transform_filter(in_period).transform_filter(in_kind).mark_point(
         filled=True, size=110, opacity=0.9).encode(
         x=x, y=alt.Y("kind:N", title=None, sort=kinds, scale=alt.Scale(domain=kinds, padding=1.3)),
@@ -395,28 +398,34 @@ def statements_chart(statements: pd.DataFrame, width: int = 26) -> alt.LayerChar
         options=ev["event_index"].tolist(),
         labels=[f"{i}. {lab}" for i, lab in zip(ev["event_index"], ev["event_label"], strict=True)], name="Event: "))
     show = "datum.event_index == event_step"
+    # true on a phone ("width > 0" re-reads the container when the chart is resized)
+    narrow = alt.param(name="statements_narrow", expr=f"width > 0 && containerSize()[0] < {PHONE_CONTAINER}")
     x = alt.X("col:Q", scale=alt.Scale(domain=[0, 2]), axis=None)
     y_scale = alt.Scale(domain=[-2.7, n_rows], reverse=True)
     tooltip = [alt.Tooltip("speaker:N", title="Speaker"), alt.Tooltip("role:N", title="Role"),
                alt.Tooltip("date:T", title="Said on", format="%-d %b %Y"),
                alt.Tooltip("note:N", title="Note"), alt.Tooltip("source_label:N", title="Source")]
     base = alt.Chart(p).transform_filter(show)
-    quotes = base.mark_text(align="left", baseline="top", lineBreak="\n", fontSize=12, lineHeight=18).encode(
+    quotes = base.mark_text(align="left", baseline="top", lineBreak="\n", lineHeight=18,
+                            fontSize=alt.ExprRef("statements_narrow ? 11 : 12")).encode(
         x=x, y=alt.Y("line:Q", scale=y_scale, axis=None), text="text:N", tooltip=tooltip, href="source_url:N")
     attributions = base.mark_text(align="left", baseline="top", fontSize=11, fontStyle="italic", dy=3,
                                   lineBreak="\n", lineHeight=18).encode(
         x=x, y=alt.Y("attr_line:Q", scale=y_scale, axis=None), text="attribution:N", tooltip=tooltip,
         href="source_url:N")
     heads = pd.DataFrame({"col": [0.0, 1.0], "line": [0, 0], "side": ["US", "China"],
-                          "text": ["What Washington said", "What Beijing said"]})
+                          "text": ["Washington said", "Beijing said"]})
     header = alt.Chart(heads).mark_text(align="left", baseline="top", fontSize=14, fontWeight="bold").encode(
         x=x, y=alt.Y("line:Q", scale=y_scale, axis=None), text="text:N")
-    titles = ev.assign(col=0.0, line=-2.6, title=["\n".join(wrap(f"{lab} ({d:%-d %B %Y})", 2 * width))
-                                                  for lab, d in zip(ev["event_label"], ev["first_date"], strict=True)])
-    title = alt.Chart(titles).transform_filter(show).mark_text(
+    names = [f"{lab} ({d:%-d %B %Y})" for lab, d in zip(ev["event_label"], ev["first_date"], strict=True)]
+    # the event's name on at most two lines: across both columns, or (on a phone) in PHONE_TITLE_CHARS a line
+    titles = ev.assign(col=0.0, line=-2.6, wide=["\n".join(wrap(n, 2 * width)) for n in names],
+                       phone=["\n".join(wrap(n, PHONE_TITLE_CHARS)) for n in names])
+    title = alt.Chart(titles).transform_filter(show).transform_calculate(
+        title="statements_narrow ? datum.phone : datum.wide").mark_text(
         align="left", baseline="top", fontSize=14, fontWeight="bold", lineBreak="\n", lineHeight=18).encode(
         x=x, y=alt.Y("line:Q", scale=y_scale, axis=None), text="title:N")
-    return alt.layer(title, header, quotes, attributions).add_params(step).properties(
+    return alt.layer(title, header, quotes, attributions).add_params(step, narrow).properties(
         width=WIDTH, height=int((n_rows + 2.7) * 18),
         description=(
             f"Two columns of text: what Washington said (left) and what Beijing said (right) about the same event, "
@@ -472,7 +481,7 @@ def channels_facts(contacts: pd.DataFrame, channels: pd.DataFrame, statements: p
     status = status_counts(channels)
     ev = statement_events(statements)
     ministerial_2025 = contacts[(contacts["kind"] == "ministerial") & (contacts["start_date"].dt.year == 2025)]
-    ministerial_after = ministerial_2025[ministerial_2025["start_date"] >= pd.Timestamp("2025-05-01")]
+    ministerial_after = contacts[(contacts["kind"] == "ministerial") & (contacts["start_date"] >= pd.Timestamp("2025-05-01"))]
     busan = contacts.set_index("contact_id").loc["2025-10-30-busan-meeting"]
     beijing = contacts.set_index("contact_id").loc["2026-05-beijing-state-visit"]
     geneva = contacts.set_index("contact_id").loc["2025-05-10-geneva-talks"]

@@ -90,10 +90,22 @@ def _short_rate(row) -> str:
 
 LABEL_OFFSETS = (0.25, -0.25, 0.42, -0.42)  # label heights around a lane, in turn, so neighbours do not collide
 LABEL_FLIP = "2019-11-01"  # labels of later steps sit left of their mark, inside the plot
+ROUNDS_DOMAIN = ("2018-03-01", "2020-03-31")
+ROUNDS_Y, ROUNDS_HEIGHT = (0.35, 2.8), 340
+# On a phone the plot is about PHONE_PX wide, too narrow for every label. There labels stack in rows (PHONE_ROWS: px
+# from the lane, nearest first) like stairs, so no leader line crosses a label: labels that fit right of their mark on
+# the outer side of the lane, the later one nearer; labels that sit left of their mark (near the right edge) between the
+# lanes, the earlier one nearer. A label that fits no row is left to its tooltip, as is a China step on the day of a US
+# step (the US label names the list it answers).
+PHONE_CONTAINER = 700  # px: a chart narrower than this (its plot under ~600 px) gets the phone layout
+PHONE_PX, CHAR_PX, GAP_PX = 240, 6, 4
+PHONE_ROWS = (24, 37, 50, 63, 76)
 
 
 def rounds_layout(actions: pd.DataFrame) -> pd.DataFrame:
-    """:func:`first_term_rounds` plus chart positions: a lane per side and labels alternating above and below."""
+    """:func:`first_term_rounds` plus chart positions: a lane per side and labels alternating above and below
+    (``label_y``, ``label_right``), and their phone rows (``phone_y``, empty where only the tooltip names the step,
+    and ``phone_right``)."""
     r = first_term_rounds(actions)
     r["lane"] = r["actor"].map({"US": 2.0, "China": 1.0})
     r["label"] = (r["name"] + " " + r.apply(_short_rate, axis=1)).str.strip()
@@ -102,26 +114,53 @@ def rounds_layout(actions: pd.DataFrame) -> pd.DataFrame:
         idx = r.index[r["actor"] == side]
         r.loc[idx, "label_y"] = r.loc[idx, "lane"] + [LABEL_OFFSETS[i % len(LABEL_OFFSETS)] for i in range(len(idx))]
     r["label_right"] = r["date"] >= pd.Timestamp(LABEL_FLIP)
+    r["phone_y"], r["phone_right"] = _phone_rows(r)
     return r
+
+
+def _phone_rows(r: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Each label's height on a phone (NaN: tooltip only) and whether it sits left of its mark (see PHONE_ROWS)."""
+    d0, d1 = (pd.Timestamp(d) for d in ROUNDS_DOMAIN)
+    x = (r["date"] - d0).dt.days * PHONE_PX / (d1 - d0).days
+    w = r["label"].str.len() * CHAR_PX
+    right = x + 3 + w > PHONE_PX  # would run out of the plot: sits left of its mark
+    start = (x - 3 - w).where(right, x + 3)
+    unit = (ROUNDS_Y[1] - ROUNDS_Y[0]) / ROUNDS_HEIGHT  # y units per px
+    y = pd.Series(float("nan"), index=r.index)
+    echo = (r["actor"] == "China") & r["date"].isin(r.loc[r["actor"] == "US", "date"])
+    for side, outward in (("US", 1), ("China", -1)):
+        for flip in (False, True):
+            idx = r.index[(r["actor"] == side) & (right == flip) & ~echo]
+            taken = {k: [] for k in PHONE_ROWS}
+            for i in (idx if flip else reversed(idx)):
+                a, b = start[i], start[i] + w[i]
+                row = next((k for k in PHONE_ROWS if all(b + GAP_PX <= c or a >= d + GAP_PX for c, d in taken[k])), None)
+                if row is not None:
+                    taken[row].append((a, b))
+                    y[i] = r.at[i, "lane"] + (-outward if flip else outward) * row * unit
+    return y, right
 
 
 def rounds_chart(actions: pd.DataFrame, contacts: pd.DataFrame) -> alt.LayerChart:
     """Timeline of the 2018-2020 tariff rounds, a lane per side, with the truces marked.
 
-    Each step is a mark in its side's lane, labelled with its name and rate; mark size is the trade
-    the list covered (a fixed small mark where no source states it). Hollow marks never applied.
-    A radio control (param ``round_status``) shows all steps, applied ones only or never-applied ones only.
+    Each step is a mark in its side's lane, labelled with its name and rate (on a phone, the labels that fit:
+    see :func:`rounds_layout`); mark size is the trade the list covered (a fixed small mark where no source
+    states it). Hollow marks never applied. A radio control (param ``round_status``) shows all steps, applied
+    ones only or never-applied ones only. On a phone the legends stack and the truce names take two lines.
     """
     rounds = rounds_layout(actions)
     tr = truces(contacts)
+    # the phone layout, by the container's width ("width > 0" re-reads it when the chart is resized)
+    narrow = alt.param(name="rounds_narrow", expr=f"width > 0 && containerSize()[0] < {PHONE_CONTAINER}")
     show = alt.param(name="round_status", value=SHOW_ALL,
                      bind=alt.binding_radio(options=[SHOW_ALL, SHOW_APPLIED, SHOW_NEVER], name="Show: "))
     keep = (f"round_status == '{SHOW_ALL}' || (round_status == '{SHOW_APPLIED}' && datum.applied) "
             f"|| (round_status == '{SHOW_NEVER}' && !datum.applied)")
-    domain = ["2018-03-01", "2020-03-31"]
+    domain = list(ROUNDS_DOMAIN)
     x = alt.X("date:T", title=None, scale=alt.Scale(domain=domain),
               axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=8))
-    yscale = alt.Scale(domain=[0.35, 2.8])
+    yscale = alt.Scale(domain=list(ROUNDS_Y))
     y = alt.Y("lane:Q", title=None, scale=yscale,
               axis=alt.Axis(values=[1, 2], grid=False, labelExpr="datum.value == 2 ? 'US lists' : \"China's replies\""))
     tooltip = [alt.Tooltip("name:N", title="Step"), alt.Tooltip("side_label:N", title="Side"),
@@ -139,29 +178,36 @@ def rounds_chart(actions: pd.DataFrame, contacts: pd.DataFrame) -> alt.LayerChar
     color = side_color()
     fill = alt.condition("datum.applied", color, alt.value("transparent"))
     base = alt.Chart(rounds).transform_filter(keep)
+    labelled = base.transform_calculate(
+        ly="rounds_narrow ? datum.phone_y : datum.label_y", right="rounds_narrow ? datum.phone_right : datum.label_right",
+    ).transform_filter("isValid(datum.ly)")
     sized = base.transform_filter("isValid(datum.trade_covered_bn)").mark_point(strokeWidth=2, opacity=0.85).encode(
         x=x, y=y, size=size, shape=shape, color=color, fill=fill, tooltip=tooltip, href="source_url:N")
     unsized = base.transform_filter("!isValid(datum.trade_covered_bn)").mark_point(
         strokeWidth=2, size=50, opacity=0.85).encode(
         x=x, y=y, shape=shape, color=color, fill=fill, tooltip=tooltip, href="source_url:N")
-    ticks = base.mark_rule(strokeWidth=1, opacity=0.5).encode(
-        x=x, y=alt.Y("lane:Q", scale=yscale), y2="label_y:Q", color=color)
-    labels = base.transform_filter("!datum.label_right").mark_text(align="left", dx=3, fontSize=10).encode(
-        x=x, y=alt.Y("label_y:Q", scale=yscale), text="label:N", color=color)
-    labels_r = base.transform_filter("datum.label_right").mark_text(align="right", dx=-3, fontSize=10).encode(
-        x=x, y=alt.Y("label_y:Q", scale=yscale), text="label:N", color=color)
+    ticks = labelled.mark_rule(strokeWidth=1, opacity=0.5).encode(
+        x=x, y=alt.Y("lane:Q", scale=yscale), y2="ly:Q", color=color)
+    labels = labelled.mark_text(fontSize=10, align=alt.ExprRef("datum.right ? 'right' : 'left'"),
+                                dx=alt.ExprRef("datum.right ? -3 : 3")).encode(
+        x=x, y=alt.Y("ly:Q", scale=yscale), text="label:N", color=color)
     rules = alt.Chart(tr).mark_rule(strokeDash=[4, 3], color="#7a7a7a").encode(
         x=alt.X("date:T", scale=alt.Scale(domain=domain)), href="source_url:N",
         tooltip=[alt.Tooltip("label:N", title="Event"), alt.Tooltip("date_label:N", title="Date"),
                  alt.Tooltip("outcome:N", title="Outcome"), alt.Tooltip("source_label:N", title="Source")])
-    rule_text = alt.Chart(tr).mark_text(align="right", dx=-4, fontSize=10, color="#7a7a7a").encode(
-        x=alt.X("date:T", scale=alt.Scale(domain=domain)), y=alt.datum(2.72, scale=yscale), text="label:N")
-    return alt.layer(rules, rule_text, ticks, sized, unsized, labels, labels_r).add_params(show).properties(
-        width=WIDTH, height=340,
+    tr["label_lines"] = tr["label"].str.rsplit(" ", n=1).str.join("\n")  # "Buenos Aires" / "truce" on a phone
+    rule_text = alt.Chart(tr).transform_calculate(text="rounds_narrow ? datum.label_lines : datum.label").mark_text(
+        align="right", baseline="top", dx=-4, fontSize=10, lineBreak="\n", color="#7a7a7a").encode(
+        x=alt.X("date:T", scale=alt.Scale(domain=domain)), y=alt.datum(ROUNDS_Y[1], scale=yscale), text="text:N")
+    stack = alt.ExprRef("{top: {direction: rounds_narrow ? 'vertical' : 'horizontal'}}")  # phone: legends one above another
+    return alt.layer(rules, rule_text, ticks, sized, unsized, labels).add_params(show, narrow).properties(
+        width=WIDTH, height=ROUNDS_HEIGHT,
         description=("Timeline of the 2018 to early-2020 tariff steps: a lane for the US lists on Chinese goods and "
                      "one for China's replies. Each mark is a step, labelled with its name and rate; its size is the "
                      "trade the list covered; hollow marks never applied. Dashed lines mark the Buenos Aires and "
-                     "Osaka truces and the Phase One signing. A radio control filters by status."))
+                     "Osaka truces and the Phase One signing. A radio control filters by status. On a narrow "
+                     "screen only the labels that fit are shown; every mark's tooltip names its step."
+                     )).configure_legend(layout=stack)
 
 
 def first_term_averages(averages: pd.DataFrame) -> pd.DataFrame:
@@ -259,9 +305,16 @@ def contacts_chart(contacts: pd.DataFrame) -> alt.LayerChart:
                alt.Tooltip("outcome:N", title="Outcome"), alt.Tooltip("source_label:N", title="Source")]
     pts = alt.Chart(c).mark_point(filled=True, size=140).encode(
         x=x, y=y, color=color, opacity=fade, tooltip=tooltip, href="source_url:N")
-    # calls are too many to label; meetings carry their place
-    text = alt.Chart(c).transform_filter("datum.kind != 'call'").mark_text(align="left", dx=9, dy=-9, fontSize=10).encode(
-        x=x, y=y, text="place:N", opacity=fade, color=alt.value("#7a7a7a"))
+    # calls are too many to label; other contacts carry their place (two words on two lines), centred above and
+    # below their row in turn (the last one above), so neighbours do not collide on a phone
+    labelled = c[c["kind"] != "call"].sort_values("start_date")
+    c["label_below"] = (labelled.groupby("kind").cumcount(ascending=False) % 2 == 1).reindex(c.index, fill_value=False)
+    c["place_lines"] = c["place"].str.replace(" ", "\n", n=1)
+    c["label_dy"] = (-9 - 12 * c["place_lines"].str.count("\n")).where(~c["label_below"], 9)  # above: lift every line
+    text = alt.Chart(c).transform_filter("datum.kind != 'call'").mark_text(
+        fontSize=10, lineBreak="\n", lineHeight=12, baseline=alt.ExprRef("datum.label_below ? 'top' : 'bottom'"),
+        dy=alt.ExprRef("datum.label_dy")).encode(
+        x=x, y=y, text="place_lines:N", opacity=fade, color=alt.value("#7a7a7a"))
     return alt.layer(pts, text).add_params(pick).properties(
         width=WIDTH, height=200,
         description=("Timeline of the contacts between the US and Chinese leaders in Trump's first term, from the "

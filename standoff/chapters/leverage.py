@@ -19,17 +19,47 @@ from ..theme import SIDE_COLORS, WIDTH
 
 SOURCE_TIP = alt.Tooltip("source_label:N", title="Source")
 HOLDER_COLORS = {"China": SIDE_COLORS["China"], "Japan": "#8a62b8", "United Kingdom": "#2e8a57"}
-STATUS_COLORS = {"used": "#2e8a57", "used, later suspended or eased": "#b8860b",
-                 "threatened": "#8a62b8", "not established": "#7a7a7a"}
+# the scorecard's status categories (the status text itself says which applies)
+STATUS_CATEGORIES = ("used", "used, later suspended or eased", "threatened", "not established")
 NTM_STATUS_COLORS = {"in force / announced": "#2e8a57", "suspended, lifted or closed": "#b8860b",
                      "reported or preliminary": "#7a7a7a"}
 
 
 
 
-def _color(field: str, mapping: dict, title=None, legend=True) -> alt.Color:
+# A chart narrower than NARROW px (Vega's ``width``: on a phone) stacks legend entries one per line where
+# ``stack=True`` (a row of them would run off the screen), and the scorecard shows cards instead of a grid.
+NARROW = 600
+
+
+def _legend(stack: bool = False, **kw) -> alt.Legend:
+    """A legend above the chart with labels never cut short."""
+    columns = alt.ExprRef(f"width < {NARROW} ? 1 : 0") if stack else alt.Undefined
+    return alt.Legend(orient="top", labelLimit=0, columns=columns, **kw)
+
+
+def _color(field: str, mapping: dict, title=None, legend=True, stack=False) -> alt.Color:
     return alt.Color(field, title=title, scale=alt.Scale(domain=list(mapping), range=list(mapping.values())),
-                     legend=alt.Legend(orient="top") if legend else None)
+                     legend=_legend(stack) if legend else None)
+
+
+# Charts with a row per item put each row's name on a line of text above its marks (``_row_labels``) instead of
+# on a y-axis at the left, which on a phone left the marks a few pixels. Rows are ROW_STEP px high; marks sit
+# ROW_DROP px below the row's middle (mark property yOffset), the name just above it.
+ROW_STEP, ROW_DROP = 38, 8
+
+
+def _rows(field: str, order: list) -> alt.Y:
+    """The rows' y position, in ``order``, with no axis (``_row_labels`` names the rows)."""
+    return alt.Y(field, title=None, sort=order, axis=None)
+
+
+def _row_labels(rows: pd.DataFrame, y: alt.Y, text: str, **encode) -> alt.Chart:
+    """One name per row of ``rows`` (one row each), left-aligned at the chart's left edge above the row's marks;
+    11 px on a phone, so a name of 57 characters fits a 375 px screen."""
+    size = alt.ExprRef(f"width < {NARROW} ? 11 : 12")
+    return alt.Chart(rows).mark_text(align="left", baseline="bottom", dy=-1, fontSize=size).encode(
+        x=alt.value(0), y=y, text=text, **encode)
 
 
 # --------------------------------------------------------------------------------------------
@@ -55,9 +85,10 @@ def trade_chart(trade: pd.DataFrame) -> alt.LayerChart:
                       value_vars=list(TRADE_SERIES), var_name="col", value_name="usd_bn")
     long["series"] = long["col"].map(TRADE_SERIES)
     pick = alt.selection_point(name="trade_pick", fields=["series"], bind="legend")
-    x = alt.X("year:O", title=None, axis=alt.Axis(labelAngle=0))
+    # on a phone the years would touch: every other one is shown
+    x = alt.X("year:O", title=None, axis=alt.Axis(labelAngle=0, labelOverlap=True, labelSeparation=6))
     y = alt.Y("usd_bn:Q", title="USD bn (goods, Census basis)")
-    color = _color("series:N", TRADE_COLORS)
+    color = _color("series:N", TRADE_COLORS, stack=True)
     fade = alt.condition(pick, alt.value(1), alt.value(0.2))
     tip = [alt.Tooltip("year:O", title="Year"), alt.Tooltip("series:N", title="Series"),
            alt.Tooltip("usd_bn:Q", title="USD bn", format=",.1f"),
@@ -114,7 +145,7 @@ def room_chart(room: pd.DataFrame) -> alt.LayerChart:
     y = alt.Y("room_bn:Q", title="USD bn of 2024 trade")
     color = alt.Color("side_label:N", title=None,
                       scale=alt.Scale(domain=list(ROOM_SIDES.values()), range=list(SIDE_COLORS.values())),
-                      legend=alt.Legend(orient="top", direction="vertical"))
+                      legend=_legend(direction="vertical"))
     tip = [alt.Tooltip("side_label:N", title="Trade"), alt.Tooltip("date_label:N", title="From"),
            alt.Tooltip("rate_pct:Q", title="Headline rate (%)"), alt.Tooltip("peak_pct:Q", title="2025 peak (%)"),
            alt.Tooltip("room_bn:Q", title="Room (USD bn)", format=",.1f"),
@@ -182,7 +213,7 @@ def soy_shares_chart(df: pd.DataFrame) -> alt.LayerChart:
 
 SOY_EVENT_LABELS = {"tariff_in_force": "China's farm tariffs", "purchase_halt": "Purchases halt",
                     "tariff_level": "Tariff level", "zero_imports": "Zero arrivals",
-                    "purchase_resumption_agreed": "Resumption agreed", "purchase_commitment_status": "Commitment"}
+                    "purchase_resumption_agreed": "Resumption announced", "purchase_commitment_status": "Commitment"}
 
 
 def soy_events_data(events: pd.DataFrame) -> pd.DataFrame:
@@ -195,22 +226,24 @@ def soy_events_data(events: pd.DataFrame) -> pd.DataFrame:
 
 
 def soy_events_chart(df: pd.DataFrame) -> alt.LayerChart:
-    order = list(df["label"])
+    df = df.assign(name=df["label"] + df["value_text"].map(lambda v: f": {v}" if v else ""))
     x = alt.X("date:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0))
-    y = alt.Y("label:N", title=None, sort=order, axis=alt.Axis(labelLimit=200))
+    y = _rows("label:N", list(df["label"]))
     tip = [alt.Tooltip("label:N", title="Event"), alt.Tooltip("date_label:N", title="Date"),
            alt.Tooltip("detail:N", title="What happened"), alt.Tooltip("value_text:N", title="Value"),
            alt.Tooltip("note:N", title="Note"), SOURCE_TIP]
     prec = {"day": "#3a76c4", "month": "#7a7a7a"}
-    pts = alt.Chart(df).mark_point(filled=True, size=120).encode(
+    pts = alt.Chart(df).mark_point(filled=True, size=120, yOffset=ROW_DROP).encode(
         x=x, y=y, color=_color("date_precision:N", prec, title="Date known to the"),
         shape=alt.Shape("date_precision:N", legend=None), tooltip=tip, href="source_url:N")
-    text = alt.Chart(df).mark_text(align="left", dx=9, fontSize=11).encode(x=x, y=y, text="value_text:N")
-    return alt.layer(pts, text).properties(
-        width=WIDTH, height=220,
-        description=("Timeline of the 2025 soybean standoff: China's farm tariffs, the halt in purchases from "
-                     "May, zero customs arrivals from September, the agreement to resume purchases on 30 October "
-                     "and the 12 million tonne commitment; grey marks are known to the month only."))
+    names = _row_labels(df, y, "name:N", tooltip=tip, href="source_url:N")
+    return alt.layer(pts, names).properties(
+        width=WIDTH, height=alt.Step(ROW_STEP),
+        description=("Timeline of the 2025 soybean standoff, each event named (with its value) above its mark: "
+                     "China's farm tariffs, the halt in purchases from "
+                     "May, zero customs arrivals from September, Trump's statement on 30 October that China agreed to resume "
+                     "purchases, "
+                     "and the 12 million tonne commitment the US side gave; grey marks are known to the month only."))
 
 
 # --------------------------------------------------------------------------------------------
@@ -241,17 +274,19 @@ def rare_earth_share_data(ind: pd.DataFrame) -> pd.DataFrame:
 def rare_earth_share_chart(df: pd.DataFrame) -> alt.LayerChart:
     colors = {"US dependence": SIDE_COLORS["US"], "China's share of US imports": "#8a62b8",
               "China's share of world supply": SIDE_COLORS["China"]}
-    y = alt.Y("label:N", title=None, sort=list(df["label"]), axis=alt.Axis(labelLimit=330))
+    y = _rows("label:N", list(df["label"]))
     x = alt.X("value:Q", title="Percent", scale=alt.Scale(domain=[0, 115]))
     tip = [alt.Tooltip("label:N", title="Indicator"), alt.Tooltip("value_text:N", title="Value"),
            alt.Tooltip("note:N", title="Note"), SOURCE_TIP]
-    bars = alt.Chart(df).mark_bar().encode(x=x, y=y, color=_color("group:N", colors), tooltip=tip, href="source_url:N")
-    text = alt.Chart(df).mark_text(align="left", dx=4).encode(x=x, y=y, text="value_text:N")
-    return alt.layer(bars, text).properties(
-        width=WIDTH, height=alt.Step(22),
-        description=("Horizontal bar chart of rare-earth indicators in percent: US net import reliance by year "
-                     "(USGS), China's share of US rare-earth imports, and China's share of world mining and "
-                     "processing (USGS, IEA). '>' marks a value the source states as 'exceeded'."))
+    bars = alt.Chart(df).mark_bar(height=14, yOffset=ROW_DROP).encode(
+        x=x, y=y, color=_color("group:N", colors, stack=True), tooltip=tip, href="source_url:N")
+    text = alt.Chart(df).mark_text(align="left", dx=4, dy=ROW_DROP).encode(x=x, y=y, text="value_text:N")
+    names = _row_labels(df, y, "label:N", tooltip=tip, href="source_url:N")
+    return alt.layer(bars, text, names).properties(
+        width=WIDTH, height=alt.Step(ROW_STEP),
+        description=("Horizontal bar chart of rare-earth indicators in percent, each named above its bar: US net "
+                     "import reliance by year (USGS), China's share of US rare-earth imports, and China's share of "
+                     "world mining and processing (USGS, IEA). '>' marks a value the source states as 'exceeded'."))
 
 
 def rare_earth_controls_data(controls: pd.DataFrame, as_of=None) -> pd.DataFrame:
@@ -279,7 +314,8 @@ def rare_earth_controls_data(controls: pd.DataFrame, as_of=None) -> pd.DataFrame
 
 def rare_earth_controls_chart(df: pd.DataFrame) -> alt.LayerChart:
     colors = {"in force": "#2e8a57", "suspended": "#b8860b", "status not stated": "#7a7a7a"}
-    y = alt.Y("label:N", title=None, sort=list(df["label"]), axis=alt.Axis(labelLimit=260))
+    df = df.assign(name=df["label"] + df["count_text"].map(lambda v: f" ({v})" if v else ""))
+    y = _rows("label:N", list(df["label"]))
     x = alt.X("announced_date:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0))
     tip = [alt.Tooltip("label:N", title="Measure"), alt.Tooltip("category:N", title="Kind"),
            alt.Tooltip("count_text:N", title="Count"), alt.Tooltip("elements_text:N", title="Elements"),
@@ -287,16 +323,18 @@ def rare_earth_controls_chart(df: pd.DataFrame) -> alt.LayerChart:
            alt.Tooltip("until_text:N", title="Suspended until"), alt.Tooltip("outcome_text:N", title="After that date"),
            SOURCE_TIP]
     color = _color("status_label:N", colors, title="Status (latest source)")
-    bar = alt.Chart(df).mark_bar(height=10, opacity=0.55).encode(x=x, x2="end:T", y=y, color=color, tooltip=tip)
-    pts = alt.Chart(df).mark_point(filled=True, size=110, shape="diamond").encode(
+    bar = alt.Chart(df).mark_bar(height=10, opacity=0.55, yOffset=ROW_DROP).encode(
+        x=x, x2="end:T", y=y, color=color, tooltip=tip, href="source_url:N")
+    pts = alt.Chart(df).mark_point(filled=True, size=110, shape="diamond", yOffset=ROW_DROP).encode(
         x=x, y=y, color=color, tooltip=tip, href="source_url:N")
-    text = alt.Chart(df).mark_text(align="left", dx=8, dy=-10, fontSize=11).encode(x=x, y=y, text="count_text:N")
-    return alt.layer(bar, pts, text).properties(
-        width=WIDTH, height=alt.Step(40),
+    names = _row_labels(df, y, "name:N", tooltip=tip, href="source_url:N")
+    return alt.layer(bar, pts, names).properties(
+        width=WIDTH, height=alt.Step(ROW_STEP),
         description=("Timeline of China's export controls on rare earths and other critical minerals since 2025: "
                      "each measure starts at its announcement (diamond) and runs to its suspension or to the end of "
                      "the data; colour gives its status, and the tooltip says what is known of each suspension's "
-                     "end. Labels give the number of elements covered."))
+                     "end. Each measure is named above its bar, with the number of elements it covers where "
+                     "stated."))
 
 
 # --------------------------------------------------------------------------------------------
@@ -347,7 +385,7 @@ def company_data(exposure: pd.DataFrame) -> pd.DataFrame:
 
 def company_chart(df: pd.DataFrame) -> alt.LayerChart:
     y = alt.Y("company:N", title=None, sort=list(df["company"]))
-    x = alt.X("share_pct:Q", title="China revenue as % of company revenue (company's own definition)",
+    x = alt.X("share_pct:Q", title=["China revenue as % of company revenue", "(company's own definition)"],
               scale=alt.Scale(domain=[0, 30]))
     tip = [alt.Tooltip("company:N", title="Company"), alt.Tooltip("fiscal_year:N", title="Period"),
            alt.Tooltip("share_text:N", title="China share"), alt.Tooltip("china_text:N", title="China revenue (USD m)"),
@@ -395,23 +433,27 @@ def blacklist_data(ntm: pd.DataFrame) -> pd.DataFrame:
 
 def blacklist_chart(df: pd.DataFrame) -> alt.LayerChart:
     rows = sorted(df["row"].unique(), key=lambda r: (not r.startswith("China"), r))
-    y = alt.Y("row:N", title=None, sort=rows, axis=alt.Axis(labelLimit=260))
-    x = alt.X("date:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0))
+    y = _rows("row:N", rows)
+    x = alt.X("date:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0, offset=6))
     tip = [alt.Tooltip("row:N", title="Measure"), alt.Tooltip("date_label:N", title="Date"),
            alt.Tooltip("targets:N", title="Targets"), alt.Tooltip("count_text:N", title="Count (as stated)"),
            alt.Tooltip("status:N", title="Status"), alt.Tooltip("until_text:N", title="Suspended until"),
            alt.Tooltip("note:N", title="Note"), SOURCE_TIP]
-    pts = alt.Chart(df).mark_circle(opacity=0.8, stroke="#ffffff", strokeWidth=0.5).encode(
-        x=x, y=y, color=_color("status_group:N", NTM_STATUS_COLORS, title="Status"),
+    # the largest circle is 28 px across: rows 6 px higher than ROW_STEP, circles 3 px lower (clear of the names),
+    # the x-axis 6 px lower (clear of the last row's circles)
+    pts = alt.Chart(df).mark_circle(opacity=0.8, stroke="#ffffff", strokeWidth=0.5, yOffset=ROW_DROP + 3).encode(
+        x=x, y=y, color=_color("status_group:N", NTM_STATUS_COLORS, title="Status", stack=True),
         size=alt.Size("size:Q", title="Entities or items", scale=alt.Scale(range=[40, 600]),
-                      legend=alt.Legend(orient="top", values=[5, 20, 80])),
+                      legend=_legend(stack=True, values=[5, 20, 80])),
         tooltip=tip, href="source_url:N")
-    return pts.properties(
-        width=WIDTH, height=alt.Step(30),
+    names = _row_labels(df.drop_duplicates("row"), y, "row:N")
+    return alt.layer(pts, names).properties(
+        width=WIDTH, height=alt.Step(ROW_STEP + 6),
         description=(f"Timeline of measures against the other side's firms, {df['date'].min():%B %Y} to "
                      f"{df['date'].max():%B %Y}: China's unreliable-entity and export-control list additions, "
                      "probes, bans, port fees, sanctions and procurement ban, and US Entity List, 1260H and other "
-                     "actions. Circle size is the number of entities or items where stated; colour is the status "
+                     "actions, each kind of measure on a row named above it. Circle size is the number of entities "
+                     "or items where stated; colour is the status "
                      "(suspended, lifted or closed measures together)."))
 
 
@@ -454,7 +496,9 @@ def scorecard_data(tables: dict) -> pd.DataFrame:
         ("Soybean purchases", "China",
          (f"{soy24['value_bn']:g} bn of US soybeans (2024); {f['soy_us_share_2024']:g} % of China's imports",
           soy24["source_id"]),
-         ("used, later suspended or eased", "used: no purchases after May 2025; resumption agreed 30 Oct 2025",
+         ("used, later suspended or eased",
+          f"used: no purchases after May 2025; resumption announced by Trump "
+          f"{_day(ev.loc['resumption-2025-10-30', 'date'])}",
           ev.loc["resumption-2025-10-30", "source_id"])),
         ("Rare-earth export licensing", "China",
          (f"China {f['re_processing_share']:g} % of world processing (IEA); US reliance {f['re_reliance_2024']:g} % (2024)",
@@ -485,7 +529,8 @@ def scorecard_data(tables: dict) -> pd.DataFrame:
           comp.loc[("Tesla", "FY2024"), "source_id"])),
         ("Entity List and affiliates rule", "US",
          (f"{f['us_entity_list_count']} entities added 25 Mar 2025", ntm.loc["us-2025-03-25-entity-list", "source_id"]),
-         ("used, later suspended or eased", "used; affiliates rule suspended 30 Oct 2025",
+         ("used, later suspended or eased",
+          f"used; affiliates rule suspended from {_day(ntm.loc['us-2025-09-29-affiliates-rule', 'status_date'])}",
           ntm.loc["us-2025-09-29-affiliates-rule", "source_id"])),
         ("Selling US Treasuries", "China",
          (f"{latest_cn['holdings_bn']:.1f} bn attributed to China ({latest_cn['date']:%b %Y})", latest_cn["source_id"]),
@@ -516,37 +561,69 @@ SCORE_X = {SCORE_COLUMNS[0]: 0.0, SCORE_COLUMNS[1]: 0.31, SCORE_COLUMNS[2]: 0.41
 SCORE_WRAP = {SCORE_COLUMNS[0]: 28, SCORE_COLUMNS[1]: 8, SCORE_COLUMNS[2]: 27, SCORE_COLUMNS[3]: 27}
 SCORE_HEAD = {SCORE_COLUMNS[0]: "Lever", SCORE_COLUMNS[1]: "Held by", SCORE_COLUMNS[2]: "How big",
               SCORE_COLUMNS[3]: "Used, threatened or suspended?"}
+# Narrower than NARROW px (a phone), each lever is a card: its name with the holder at the right, then how
+# big and the status under it, indented SCORE_INDENT px, wrapped at SCORE_CARD_WRAP characters (fits a 320 px
+# phone). Wider, the grid above.
+SCORE_INDENT = 10
+SCORE_CARD_WRAP = {SCORE_COLUMNS[0]: 34, SCORE_COLUMNS[1]: 8, SCORE_COLUMNS[2]: 44, SCORE_COLUMNS[3]: 38}
+SCORE_LINE, SCORE_GAP = 14, 14  # px: one line of text, space between rows (grid) or cards
+
+
+def _lines(s: str) -> int:
+    return s.count("\n") + 1
+
+
+def _score_layout(cells: pd.DataFrame) -> pd.DataFrame:
+    """Every cell twice, placed in the grid and in the card layout: x (0–1 of the width), y and dx (px), align."""
+    out, gy, cy = [], 0, 0
+    for _, lever in cells.groupby("order", sort=True):
+        c = lever.set_index("column").loc[list(SCORE_COLUMNS)]
+        grid = [_wrap(tx, SCORE_WRAP[k]) for k, tx in c["text"].items()]
+        card = [_wrap(tx, SCORE_CARD_WRAP[k]) for k, tx in c["text"].items()]
+        n = [_lines(s) for s in card]
+        card_y = [cy, cy, cy + n[0] * SCORE_LINE, cy + (n[0] + n[2]) * SCORE_LINE]
+        for i, k in enumerate(SCORE_COLUMNS):
+            row = {**c.loc[k].to_dict(), "column": k}
+            out.append({**row, "layout": "grid", "x": SCORE_X[k], "y": gy, "dx": 0, "align": "left",
+                        "wrapped": grid[i]})
+            out.append({**row, "layout": "card", "x": float(i == 1), "y": card_y[i], "dx": SCORE_INDENT * (i > 1),
+                        "align": "right" if i == 1 else "left", "wrapped": card[i]})
+        gy += max(_lines(s) for s in grid) * SCORE_LINE + SCORE_GAP
+        cy += (n[0] + n[2] + n[3]) * SCORE_LINE + SCORE_GAP
+    return pd.DataFrame(out)
 
 
 def scorecard_chart(card: pd.DataFrame) -> alt.LayerChart:
-    """Text grid: each lever against who holds it, how big it is and whether it was used; cells link."""
-    df = card.copy()
-    df["xpos"] = df["column"].map(SCORE_X)
-    df["wrapped"] = [_wrap(tx, SCORE_WRAP[c]) for tx, c in zip(df["text"], df["column"], strict=True)]
-    head = pd.DataFrame({"column": list(SCORE_COLUMNS), "xpos": [SCORE_X[c] for c in SCORE_COLUMNS],
-                         "wrapped": [_wrap(SCORE_HEAD[c], SCORE_WRAP[c] + 6) for c in SCORE_COLUMNS], "lever": " "})
-    order = [" "] + list(df.drop_duplicates("lever").sort_values("order")["lever"])
-    x = alt.X("xpos:Q", scale=alt.Scale(domain=[0, 1]), axis=None)
-    y = alt.Y("lever:N", title=None, sort=order, axis=None)
+    """Text grid: each lever against who holds it, how big it is and whether it was used; cells link.
+
+    On a phone (narrower than NARROW px; Vega param ``narrow``) each lever is a card instead. Text is
+    placed in pixels from the top (y without a scale) and the chart grows to hold it, in either layout.
+    """
+    head = pd.DataFrame({"order": -1, "column": list(SCORE_COLUMNS), "text": list(SCORE_HEAD.values()), "kind": "head"})
+    df = _score_layout(pd.concat([head, card], ignore_index=True))
+    narrow = alt.param(name="narrow", expr=f"width < {NARROW}")
+    enc = dict(x=alt.X("x:Q", scale=alt.Scale(domain=[0, 1]), axis=None), y=alt.Y("y:Q", scale=None, axis=None),
+               text="wrapped:N")
     tip = [alt.Tooltip("lever:N", title="Lever"), alt.Tooltip("column:N", title="Column"),
            alt.Tooltip("text:N", title="Cell"), SOURCE_TIP]
-    common = dict(align="left", baseline="middle", lineBreak="\n", fontSize=11)
-    h = alt.Chart(head).mark_text(fontWeight="bold", **common).encode(x=x, y=y, text="wrapped:N")
-    # Lever names in bold, sizes in the page's text colour (the theme's), holders and statuses coloured.
-    t0 = alt.Chart(df[df["kind"] == "lever"]).mark_text(fontWeight="bold", **common).encode(
-        x=x, y=y, text="wrapped:N", tooltip=tip, href="source_url:N")
-    t1 = alt.Chart(df[df["kind"] == "size"]).mark_text(**common).encode(
-        x=x, y=y, text="wrapped:N", tooltip=tip, href="source_url:N")
-    kinds = {"US": SIDE_COLORS["US"], "China": SIDE_COLORS["China"], **STATUS_COLORS}
-    t2 = alt.Chart(df[~df["kind"].isin(["lever", "size"])]).mark_text(fontWeight="bold", **common).encode(
-        x=x, y=y, text="wrapped:N",
-        color=alt.Color("kind:N", scale=alt.Scale(domain=list(kinds), range=list(kinds.values())), legend=None),
-        tooltip=tip, href="source_url:N")
-    return alt.layer(h, t0, t1, t2).properties(
-        width=WIDTH, height=alt.Step(50),
+    common = dict(align=alt.ExprRef("datum.align"), dx=alt.ExprRef("datum.dx"), baseline="top", lineBreak="\n",
+                  lineHeight=SCORE_LINE, fontSize=11)
+
+    def layer(rows: pd.DataFrame, **mark) -> alt.Chart:
+        return alt.Chart(rows).transform_filter("datum.layout == (narrow ? 'card' : 'grid')").mark_text(
+            **common, **mark).encode(**enc)
+
+    h = layer(df[df["kind"] == "head"], fontWeight="bold")
+    # Lever names, holders and statuses in bold, sizes in normal weight. All text takes the page's text colour
+    # (_static/standoff.css: coloured text would fall below 4.5:1 contrast in dark mode), so the status is in words.
+    t0 = layer(df[df["kind"] == "size"]).encode(tooltip=tip, href="source_url:N")
+    t1 = layer(df[~df["kind"].isin(["size", "head"])], fontWeight="bold").encode(tooltip=tip, href="source_url:N")
+    return alt.layer(h, t0, t1).add_params(narrow).properties(
+        width=WIDTH, height=SCORE_LINE,  # the view's height; the text below it makes the chart taller
         description=("Scorecard of the levers in the US–China standoff: for each lever, who holds it, how big it "
                      "is in the units the data supports and whether it was used, threatened, suspended or not "
-                     "established as a lever. Every cell links to its source. No composite score is computed."))
+                     "established as a lever; a grid with a column for each, or on a narrow screen one card per "
+                     "lever. Every cell links to its source. No composite score is computed."))
 
 
 # --------------------------------------------------------------------------------------------

@@ -108,6 +108,7 @@ def category_outcomes(p1: pd.DataFrame) -> pd.DataFrame:
     return _sourced(out)
 
 
+PHONE_CONTAINER = 500  # px: a chart narrower than this is on a phone
 VIEW_CATEGORY = "By category"
 VIEW_TOTAL = "Total"
 PART_COLORS = {
@@ -174,7 +175,12 @@ def phase_one_chart(p1: pd.DataFrame) -> alt.LayerChart:
     view = alt.param(name="p1_view", value=VIEW_CATEGORY,
                      bind=alt.binding_radio(options=[VIEW_CATEGORY, VIEW_TOTAL], name="View: "))
     flt = "datum.view == p1_view"
-    x = alt.X("bar:N", title=None, sort=None, axis=alt.Axis(labelAngle=0))
+    # on a phone each bar's name takes a line a word ("Manufactured" / "goods"), in a smaller font; "width > 0"
+    # re-reads the container's width when the chart is resized
+    narrow = alt.param(name="p1_narrow", expr=f"width > 0 && containerSize()[0] < {PHONE_CONTAINER}")
+    x = alt.X("bar:N", title=None, sort=None, axis=alt.Axis(
+        labelAngle=0, labelExpr="p1_narrow ? split(datum.label, ' ') : datum.label",
+        labelFontSize=alt.ExprRef("p1_narrow ? 11 : 12")))
     color = alt.Color("part:N", title=None, scale=alt.Scale(domain=list(PART_COLORS), range=list(PART_COLORS.values())),
                       legend=alt.Legend(orient="top", direction="vertical", labelLimit=0))
     bar = alt.Chart(bars).transform_filter(flt).mark_bar(size=48).encode(
@@ -184,10 +190,15 @@ def phase_one_chart(p1: pd.DataFrame) -> alt.LayerChart:
                  alt.Tooltip("value:Q", title="USD bn", format=".1f"), alt.Tooltip("note:N", title="Note"),
                  alt.Tooltip("source_label:N", title="Source")],
         href="source_url:N")
-    text = alt.Chart(labels).transform_filter(flt).mark_text(dy=-8, fontSize=11).encode(
-        x=x, y=alt.Y("top:Q"), text="text:N",
+    # on a phone a long label takes a line a part ("$289bn:" / "57 % (original)" / ...), lifted by its extra lines
+    labels["phone_text"] = labels["text"].str.replace(": ", ":\n").str.replace(" / ", "\n")
+    labels["phone_dy"] = -8 - 13 * labels["phone_text"].str.count("\n")
+    text = alt.Chart(labels).transform_filter(flt).transform_calculate(
+        shown="p1_narrow ? datum.phone_text : datum.text").mark_text(
+        fontSize=11, lineBreak="\n", lineHeight=13, dy=alt.ExprRef("p1_narrow ? datum.phone_dy : -8")).encode(
+        x=x, y=alt.Y("top:Q"), text="shown:N",
         color=alt.condition("datum.missing", alt.value("#c8553d"), alt.value("#555555")))
-    return alt.layer(bar, text).add_params(view).properties(
+    return alt.layer(bar, text).add_params(view, narrow).properties(
         width=WIDTH, height=320,
         description=("Bar chart of the Phase One purchase commitments. By category: China's additional "
                      "commitments for 2020 and 2021 in manufactured goods, agriculture, energy and services, each "

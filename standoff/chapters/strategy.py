@@ -24,6 +24,7 @@ COST_MULTIPLIERS = [0, 50, 100, 150, 200, 250, 300]   # weekly cost, % of the da
 PRIZES = [25, 50, 100, 200, 400]                      # USD bn
 DEFAULT_PRIZE = 100
 WEEKS_SHOWN = 26
+PHONE_CONTAINER = 500  # px: in a chart narrower than this, legends list one entry a line
 
 MODEL_NOTE = "Model output (standoff.games), not data"
 FEARON = "fearon-1994-audience-costs"
@@ -40,6 +41,11 @@ OUTCOME_COLORS = {"US prevails (China concedes)": SIDE_COLORS["US"],
 def _source(source_id: str) -> tuple[str, str]:
     s = data.with_sources(pd.DataFrame({"source_id": [source_id]})).iloc[0]
     return str(s["source_label"]), str(s["source_url"])
+
+
+def _narrow(name: str) -> alt.Parameter:
+    """Param ``name``: true in a phone-narrow chart ("width > 0" re-reads the container when it is resized)."""
+    return alt.param(name=name, expr=f"width > 0 && containerSize()[0] < {PHONE_CONTAINER}")
 
 
 def _js(s: str) -> str:
@@ -151,12 +157,15 @@ def chicken_chart(grid: pd.DataFrame | None = None) -> alt.LayerChart:
         source_label=_js(f"{MODEL_NOTE}; chicken game after {label}"),
         source_url=_js(url),
     ).transform_calculate(
-        pay_text="'US ' + format(datum.us_pay, '+d') + ' · China ' + format(datum.cn_pay, '+d')",
+        pay_text="'US ' + format(datum.us_pay, '+d') + '\\n' + 'China ' + format(datum.cn_pay, '+d')",
     )
+    # move and chance on two lines ("China holds" / "(40%)"), so both columns fit a phone
+    two_lines = "split(datum.label, ' (', 2)[0], '(' + split(datum.label, ' (', 2)[1]"
     x = alt.X("cn_label:N", title="China", sort=alt.EncodingSortField("cn_order"),
-              axis=alt.Axis(orient="top", labelAngle=0, labelLimit=220))
+              axis=alt.Axis(orient="top", labelAngle=0, labelLimit=220, labelExpr=f"[{two_lines}]",
+                            labelPadding=18))
     y = alt.Y("us_label:N", title="US", sort=alt.EncodingSortField("us_order"),
-              axis=alt.Axis(labelLimit=160))
+              axis=alt.Axis(labelLimit=160, labelExpr=f"[{two_lines}]"))
     tooltip = [alt.Tooltip("us_move:N", title="US"), alt.Tooltip("cn_move:N", title="China"),
                alt.Tooltip("prob:Q", title="Chance of this outcome", format=".0%"),
                alt.Tooltip("us_pay:Q", title="US payoff"), alt.Tooltip("cn_pay:Q", title="China's payoff"),
@@ -168,10 +177,11 @@ def chicken_chart(grid: pd.DataFrame | None = None) -> alt.LayerChart:
                                                legend=None),
         strokeWidth=alt.condition("datum.eq == 1", alt.value(5), alt.value(0)),
         tooltip=tooltip, href="source_url:N")
-    big = base.mark_text(fontSize=22, fontWeight="bold", dy=-14).encode(
+    big = base.mark_text(fontSize=22, fontWeight="bold", dy=-24).encode(
         x=x, y=y, text=alt.Text("prob:Q", format=".0%"), tooltip=tooltip)
-    pay = base.mark_text(fontSize=12, dy=10).encode(x=x, y=y, text="pay_text:N", tooltip=tooltip)
-    eq = base.mark_text(fontSize=11, dy=28, fontStyle="italic").encode(x=x, y=y, text="eq_text:N")
+    pay = base.mark_text(fontSize=12, dy=6, lineBreak="\n", lineHeight=15).encode(
+        x=x, y=y, text="pay_text:N", tooltip=tooltip)
+    eq = base.mark_text(fontSize=11, dy=38, fontStyle="italic").encode(x=x, y=y, text="eq_text:N")
     return alt.layer(cells, big, pay, eq).add_params(pv, pc, pfu, pfc).properties(
         width=WIDTH, height=260,
         description=("Two-by-two chicken game between the US (rows) and China (columns), each choosing to hold or "
@@ -221,8 +231,8 @@ def audience_chart(curve: pd.DataFrame | None = None) -> alt.LayerChart:
     pick = alt.selection_point(name="audience_pick", fields=["outcome"], bind="legend")
     color = alt.Color("outcome:N", title=None, scale=alt.Scale(domain=list(OUTCOME_COLORS),
                                                                 range=list(OUTCOME_COLORS.values())),
-                      legend=alt.Legend(orient="top", columns=2, labelLimit=0))
-    x = alt.X("face_us:Q", title="US face cost of conceding first (same units as the payoffs)")
+                      legend=alt.Legend(orient="top", columns=alt.ExprRef("audience_narrow ? 1 : 2"), labelLimit=0))
+    x = alt.X("face_us:Q", title=["US face cost of conceding first", "(same units as the payoffs)"])
     y = alt.Y("probability:Q", title="Chance of the outcome", axis=alt.Axis(format=".0%"),
               scale=alt.Scale(domain=[0, 1]))
     fade = alt.condition(pick, alt.value(1), alt.value(0.15))
@@ -239,8 +249,8 @@ def audience_chart(curve: pd.DataFrame | None = None) -> alt.LayerChart:
     rule = alt.Chart(pd.DataFrame({"c": [d["c"]], "label": ["face cost = cost of escalation"]})).mark_rule(
         strokeDash=[4, 4], color=KIND_COLORS["envoy"]).encode(x="c:Q")
     rule_text = alt.Chart(pd.DataFrame({"c": [d["c"]], "label": ["face cost = escalation cost"]})).mark_text(
-        align="left", dx=4, y=8, fontSize=11).encode(x="c:Q", text="label:N")
-    return alt.layer(line, pts, rule, rule_text).add_params(pick).properties(
+        align="right", dx=-4, y=8, fontSize=11).encode(x="c:Q", text="label:N")
+    return alt.layer(line, pts, rule, rule_text).add_params(pick, _narrow("audience_narrow")).properties(
         width=WIDTH, height=280,
         description=("Line chart of the chance of each outcome of the chicken game (US prevails, China prevails, "
                      "both hold, both concede) as the US face cost of conceding first rises from zero, with the "
@@ -300,7 +310,7 @@ def attrition_chart(flows: pd.DataFrame, actions: pd.DataFrame, contacts: pd.Dat
     area = curve.mark_area(opacity=0.85, interpolate="monotone").encode(
         x=x, y=alt.Y("share:Q", stack="normalize", title="Share of possible outcomes", axis=alt.Axis(format=".0%")),
         color=alt.Color("state:N", title=None, scale=alt.Scale(domain=list(colors), range=list(colors.values())),
-                        legend=alt.Legend(orient="top")),
+                        legend=alt.Legend(orient="top", columns=alt.ExprRef("woa_narrow ? 1 : 0"), offset=24)),
         order=alt.Order("order:Q"),
         tooltip=[alt.Tooltip("week:Q", title="Week"), alt.Tooltip("state:N", title="State"),
                  alt.Tooltip("share:Q", title="Chance", format=".0%"),
@@ -319,8 +329,8 @@ def attrition_chart(flows: pd.DataFrame, actions: pd.DataFrame, contacts: pd.Dat
     obs = pd.DataFrame({"weeks": [t["weeks_to_talks"]],
                         "label": [f"Geneva talks: {t['weeks_to_talks']:.0f} weeks"]})
     orule = alt.Chart(obs).mark_rule(strokeWidth=2, color=KIND_COLORS["ministerial"]).encode(x="weeks:Q")
-    otext = alt.Chart(obs).mark_text(align="left", dx=4, y=32, fontSize=12).encode(x="weeks:Q", text="label:N")
-    return alt.layer(area, erule, etext, orule, otext).add_params(cu, cc, vu, vc).properties(
+    otext = alt.Chart(obs).mark_text(align="left", dx=-2, y=-9, fontSize=12).encode(x="weeks:Q", text="label:N")
+    return alt.layer(area, erule, etext, orule, otext).add_params(cu, cc, vu, vc, _narrow("woa_narrow")).properties(
         width=WIDTH, height=300,
         description=("Stacked area chart of the war of attrition: for each week after both peak tariffs were in "
                      "force, the chance that neither side has conceded, that the US has, or that China has. A dashed "
