@@ -76,6 +76,10 @@ def visits(browser, server):
             log["drawn"] = page.locator("[id^='altair-viz-'] svg.marks, [id^='altair-viz-'] canvas.marks").count()
             log["vega_errors"] = page.locator(".vega-embed .error, [id^='altair-viz-'] .error").count()
             log["html"] = (HTML / rel).read_text()
+            # search boxes a reader sees (the sidebar's; the theme's header bar added a second one above it)
+            log["search_boxes"] = page.evaluate("""() => Array.from(document.querySelectorAll(
+                '.search-button-field, form.bd-search')).filter(e => !e.closest('dialog') && e.getClientRects().length
+                && getComputedStyle(e).visibility !== 'hidden').length""")
             result = axe_mod.Axe().run(page)
             log["axe"] = [(v["id"], v["impact"], len(v["nodes"])) for v in result.response["violations"]
                           if v["impact"] in ("serious", "critical")]
@@ -233,6 +237,11 @@ def interactions(browser, server):
 def test_every_vega_control_changes_its_chart(interactions, rel):
     bad = interactions(rel)["controls"]
     assert not bad, "\n".join(bad)
+
+
+def test_one_search_box_per_page_at_desktop_width(visits):
+    extra = {rel: v["search_boxes"] for rel, v in visits.items() if v["search_boxes"] != 1}
+    assert extra == {}, f"pages with other than one visible search box (the sidebar's): {extra}"
 
 
 @pytest.mark.parametrize("rel", PAGES)
