@@ -28,6 +28,15 @@ def side_color(field: str = "side_label:N", title: str | None = None) -> alt.Col
                      legend=alt.Legend(orient="top", direction="vertical", labelLimit=0))
 
 
+PHONE_WIDTH = 500  # px: a chart whose container is narrower than this is on a phone
+
+
+def narrow_param(name: str, below: int = PHONE_WIDTH) -> alt.Parameter:
+    """A named param, true while the chart's container is narrower than ``below`` px (a phone): charts switch labels,
+    legends or layout on it. "width > 0" makes Vega re-read the container when the window is resized."""
+    return alt.param(name=name, expr=f"width > 0 && containerSize()[0] < {below}")
+
+
 def derived_notes(df: pd.DataFrame) -> pd.Series:
     """Per row: "" for a value the source states, "Derived: <how>" for one the book computed (``derived``)."""
     return df["derived"].fillna(False).map({True: "Derived: ", False: ""}) + df["derived_method"].fillna("")

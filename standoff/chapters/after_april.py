@@ -136,10 +136,9 @@ def after_chart(actions: pd.DataFrame, contacts: pd.DataFrame, events: pd.DataFr
     return alt.layer(rules, texts, thr_rule, thr_pt, line, pts).add_params(side).properties(
         width=WIDTH, height=360,
         description=("Step chart of the headline additional tariff each side applied to all of the other's goods, "
-                     f"1 April 2025 to {_day(end)}, with dashed lines at Geneva, London, the truce extension, the "
-                     "100 % threat (drawn as a dashed bar, never applied), Busan, the 10 November 2025 changes, the "
-                     "Supreme Court's IEEPA ruling, the Beijing visit, and the lapse of the Section 122 surcharge "
-                     "with the switch to a Section 301 tariff in July 2026. A radio control picks the side."))
+                     f"{_day(AFTER_START)} to {_day(end)}, with a dashed line at each event: "
+                     + "; ".join(f"{r.label.replace(';', ',')} ({r.date_label})" for r in ann.itertuples())
+                     + ". The threat is drawn as a dashed bar. A radio control picks the side."))
 
 
 def rare_earth_pause(controls: pd.DataFrame) -> dict:

@@ -20,6 +20,7 @@ import altair as alt
 import pandas as pd
 
 from .. import data
+from ..charts import narrow_param
 from ..fmt import day as _day
 from ..theme import KIND_COLORS, SIDE_COLORS, WIDTH
 
@@ -35,7 +36,6 @@ STATUSES = ("active", "refused", "unproductive", "disputed")
 STATUS_COLORS = {"active": "#2e8a57", "refused": "#c8553d", "unproductive": "#7a7a7a", "disputed": "#b8860b"}
 LEVEL_DASH = {"leader": [1, 0], "minister": [8, 4], "working": [3, 3], "intermediary": [1, 4]}
 SIDE_NAMES = {"US": "Washington", "China": "Beijing"}
-PHONE_CONTAINER = 500  # px: a chart narrower than this is on a phone
 PHONE_TITLE_CHARS = 30  # characters a line of a bold 14 px title on a phone
 KIND_ORDER = ("call", "meeting", "summit", "visit", "envoy", "ministerial")
 ALL = "All"
@@ -399,7 +399,7 @@ def statements_chart(statements: pd.DataFrame, width: int = 26) -> alt.LayerChar
         labels=[f"{i}. {lab}" for i, lab in zip(ev["event_index"], ev["event_label"], strict=True)], name="Event: "))
     show = "datum.event_index == event_step"
     # true on a phone ("width > 0" re-reads the container when the chart is resized)
-    narrow = alt.param(name="statements_narrow", expr=f"width > 0 && containerSize()[0] < {PHONE_CONTAINER}")
+    narrow = narrow_param("statements_narrow")
     x = alt.X("col:Q", scale=alt.Scale(domain=[0, 2]), axis=None)
     y_scale = alt.Scale(domain=[-2.7, n_rows], reverse=True)
     tooltip = [alt.Tooltip("speaker:N", title="Speaker"), alt.Tooltip("role:N", title="Role"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from ..charts import SIDE_LABELS, side_color
+from ..charts import SIDE_LABELS, narrow_param, side_color
 from ..data import sourced as _sourced
 from ..fmt import day as _day
 from ..fmt import day_short as _short_day
@@ -152,7 +152,7 @@ def rounds_chart(actions: pd.DataFrame, contacts: pd.DataFrame) -> alt.LayerChar
     rounds = rounds_layout(actions)
     tr = truces(contacts)
     # the phone layout, by the container's width ("width > 0" re-reads it when the chart is resized)
-    narrow = alt.param(name="rounds_narrow", expr=f"width > 0 && containerSize()[0] < {PHONE_CONTAINER}")
+    narrow = narrow_param("rounds_narrow", below=PHONE_CONTAINER)
     show = alt.param(name="round_status", value=SHOW_ALL,
                      bind=alt.binding_radio(options=[SHOW_ALL, SHOW_APPLIED, SHOW_NEVER], name="Show: "))
     keep = (f"round_status == '{SHOW_ALL}' || (round_status == '{SHOW_APPLIED}' && datum.applied) "

@@ -237,13 +237,14 @@ def soy_events_chart(df: pd.DataFrame) -> alt.LayerChart:
         x=x, y=y, color=_color("date_precision:N", prec, title="Date known to the"),
         shape=alt.Shape("date_precision:N", legend=None), tooltip=tip, href="source_url:N")
     names = _row_labels(df, y, "name:N", tooltip=tip, href="source_url:N")
+    ev = df.set_index("event")
     return alt.layer(pts, names).properties(
         width=WIDTH, height=alt.Step(ROW_STEP),
         description=("Timeline of the 2025 soybean standoff, each event named (with its value) above its mark: "
-                     "China's farm tariffs, the halt in purchases from "
-                     "May, zero customs arrivals from September, Trump's statement on 30 October that China agreed to resume "
-                     "purchases, "
-                     "and the 12 million tonne commitment the US side gave; grey marks are known to the month only."))
+                     "China's farm tariffs, the halt in purchases, zero customs arrivals, Trump's statement on "
+                     f"{_day(ev.loc['purchase_resumption_agreed', 'date'])} that China agreed to resume purchases, "
+                     f"and the commitment of {ev.loc['purchase_commitment_status', 'value_text']} the US side gave; "
+                     "grey marks are known to the month only."))
 
 
 # --------------------------------------------------------------------------------------------

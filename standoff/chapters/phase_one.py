@@ -10,6 +10,7 @@ import altair as alt
 import pandas as pd
 
 from .. import data
+from ..charts import narrow_param
 from ..data import sourced as _sourced
 from ..fmt import day as _day
 from ..fmt import day_short as _short_day
@@ -108,7 +109,6 @@ def category_outcomes(p1: pd.DataFrame) -> pd.DataFrame:
     return _sourced(out)
 
 
-PHONE_CONTAINER = 500  # px: a chart narrower than this is on a phone
 VIEW_CATEGORY = "By category"
 VIEW_TOTAL = "Total"
 PART_COLORS = {
@@ -177,7 +177,7 @@ def phase_one_chart(p1: pd.DataFrame) -> alt.LayerChart:
     flt = "datum.view == p1_view"
     # on a phone each bar's name takes a line a word ("Manufactured" / "goods"), in a smaller font; "width > 0"
     # re-reads the container's width when the chart is resized
-    narrow = alt.param(name="p1_narrow", expr=f"width > 0 && containerSize()[0] < {PHONE_CONTAINER}")
+    narrow = narrow_param("p1_narrow")
     x = alt.X("bar:N", title=None, sort=None, axis=alt.Axis(
         labelAngle=0, labelExpr="p1_narrow ? split(datum.label, ' ') : datum.label",
         labelFontSize=alt.ExprRef("p1_narrow ? 11 : 12")))

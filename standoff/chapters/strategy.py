@@ -10,6 +10,7 @@ import altair as alt
 import pandas as pd
 
 from .. import data, games, tariffs
+from ..charts import narrow_param
 from ..fmt import day as _day
 from ..theme import KIND_COLORS, SIDE_COLORS, WIDTH
 from ..widgets import live_form
@@ -24,7 +25,6 @@ COST_MULTIPLIERS = [0, 50, 100, 150, 200, 250, 300]   # weekly cost, % of the da
 PRIZES = [25, 50, 100, 200, 400]                      # USD bn
 DEFAULT_PRIZE = 100
 WEEKS_SHOWN = 26
-PHONE_CONTAINER = 500  # px: in a chart narrower than this, legends list one entry a line
 
 MODEL_NOTE = "Model output (standoff.games), not data"
 FEARON = "fearon-1994-audience-costs"
@@ -41,11 +41,6 @@ OUTCOME_COLORS = {"US prevails (China concedes)": SIDE_COLORS["US"],
 def _source(source_id: str) -> tuple[str, str]:
     s = data.with_sources(pd.DataFrame({"source_id": [source_id]})).iloc[0]
     return str(s["source_label"]), str(s["source_url"])
-
-
-def _narrow(name: str) -> alt.Parameter:
-    """Param ``name``: true in a phone-narrow chart ("width > 0" re-reads the container when it is resized)."""
-    return alt.param(name=name, expr=f"width > 0 && containerSize()[0] < {PHONE_CONTAINER}")
 
 
 def _js(s: str) -> str:
@@ -250,7 +245,7 @@ def audience_chart(curve: pd.DataFrame | None = None) -> alt.LayerChart:
         strokeDash=[4, 4], color=KIND_COLORS["envoy"]).encode(x="c:Q")
     rule_text = alt.Chart(pd.DataFrame({"c": [d["c"]], "label": ["face cost = escalation cost"]})).mark_text(
         align="right", dx=-4, y=8, fontSize=11).encode(x="c:Q", text="label:N")
-    return alt.layer(line, pts, rule, rule_text).add_params(pick, _narrow("audience_narrow")).properties(
+    return alt.layer(line, pts, rule, rule_text).add_params(pick, narrow_param("audience_narrow")).properties(
         width=WIDTH, height=280,
         description=("Line chart of the chance of each outcome of the chicken game (US prevails, China prevails, "
                      "both hold, both concede) as the US face cost of conceding first rises from zero, with the "
@@ -330,7 +325,7 @@ def attrition_chart(flows: pd.DataFrame, actions: pd.DataFrame, contacts: pd.Dat
                         "label": [f"Geneva talks: {t['weeks_to_talks']:.0f} weeks"]})
     orule = alt.Chart(obs).mark_rule(strokeWidth=2, color=KIND_COLORS["ministerial"]).encode(x="weeks:Q")
     otext = alt.Chart(obs).mark_text(align="left", dx=-2, y=-9, fontSize=12).encode(x="weeks:Q", text="label:N")
-    return alt.layer(area, erule, etext, orule, otext).add_params(cu, cc, vu, vc, _narrow("woa_narrow")).properties(
+    return alt.layer(area, erule, etext, orule, otext).add_params(cu, cc, vu, vc, narrow_param("woa_narrow")).properties(
         width=WIDTH, height=300,
         description=("Stacked area chart of the war of attrition: for each week after both peak tariffs were in "
                      "force, the chance that neither side has conceded, that the US has, or that China has. A dashed "
