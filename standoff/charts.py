@@ -37,6 +37,42 @@ def narrow_param(name: str, below: int = PHONE_WIDTH) -> alt.Parameter:
     return alt.param(name=name, expr=f"width > 0 && containerSize()[0] < {below}")
 
 
+# Charts with a row per item (the leverage chapters) name each row on a line of text above its marks
+# (``row_labels``) instead of on a y-axis at the left, which on a phone left the marks a few pixels. Rows are
+# ROW_STEP px high; marks sit ROW_DROP px below the row's middle (mark property yOffset), the name just above it.
+# These charts switch on the plot's own width (Vega's ``width``) at PLOT_NARROW px, about the container width
+# where ``narrow_param`` switches plus the y axis they do not have.
+ROW_STEP, ROW_DROP = 38, 8
+PLOT_NARROW = 600
+SOURCE_TIP = alt.Tooltip("source_label:N", title="Source")
+
+
+def top_legend(stack: bool = False, **kw) -> alt.Legend:
+    """A legend above the chart with labels never cut short; ``stack``: one entry per line on a phone (a row of
+    them would run off the screen)."""
+    columns = alt.ExprRef(f"width < {PLOT_NARROW} ? 1 : 0") if stack else alt.Undefined
+    return alt.Legend(orient="top", labelLimit=0, columns=columns, **kw)
+
+
+def mapped_color(field: str, mapping: dict, title=None, legend=True, stack=False) -> alt.Color:
+    """Colour ``field`` by ``mapping`` (category -> colour), with ``top_legend``."""
+    return alt.Color(field, title=title, scale=alt.Scale(domain=list(mapping), range=list(mapping.values())),
+                     legend=top_legend(stack) if legend else None)
+
+
+def row_y(field: str, order: list) -> alt.Y:
+    """The rows' y position, in ``order``, with no axis (``row_labels`` names the rows)."""
+    return alt.Y(field, title=None, sort=order, axis=None)
+
+
+def row_labels(rows: pd.DataFrame, y: alt.Y, text: str, **encode) -> alt.Chart:
+    """One name per row of ``rows`` (one row each), left-aligned at the chart's left edge above the row's marks;
+    11 px on a phone, so a name of 57 characters fits a 375 px screen."""
+    size = alt.ExprRef(f"width < {PLOT_NARROW} ? 11 : 12")
+    return alt.Chart(rows).mark_text(align="left", baseline="bottom", dy=-1, fontSize=size).encode(
+        x=alt.value(0), y=y, text=text, **encode)
+
+
 def derived_notes(df: pd.DataFrame) -> pd.Series:
     """Per row: "" for a value the source states, "Derived: <how>" for one the book computed (``derived``)."""
     return df["derived"].fillna(False).map({True: "Derived: ", False: ""}) + df["derived_method"].fillna("")

@@ -267,7 +267,7 @@ def append_history(path: Path | str, rows: list[dict], qs: list[dict], reason: s
 # --------------------------------------------------------------------------------------------
 
 ASSIGNMENT_INFO = {  # name: (title, chapters it practises)
-    "standoff": ("Channels and leverage", "Channels; Leverage"),
+    "standoff": ("Channels and leverage", "Channels; both leverage chapters"),
     "strategy": ("Chicken and the war of attrition", "The logic of the standoff"),
     "first_trade_war": ("The first trade war and Phase One", "The first trade war; Phase One"),
 }

@@ -1,21 +1,23 @@
-"""Tests for standoff.leverage: facts computed from the data, tidy tables and chart specs."""
+"""Tests for the two leverage chapters (standoff.chapters.leverage and .beyond_tariffs): facts computed from the
+data, tidy tables and chart specs."""
 
 import json
 
 import pandas as pd
 import pytest
 
+from standoff.chapters import beyond_tariffs as B
 from standoff.chapters import leverage as L
 
 
 @pytest.fixture(scope="module")
 def t():
-    return L.load_tables()
+    return B.load_tables()  # every table both chapters read
 
 
 @pytest.fixture(scope="module")
 def facts(t):
-    return L.leverage_facts(t)
+    return {**L.leverage_facts(t), **B.beyond_tariffs_facts(t)}
 
 
 def test_trade_facts_hand_computed(facts):
@@ -66,23 +68,23 @@ def test_room_all_goods_tariff_leaves_no_uncovered_trade(t):
 
 
 def test_company_undisclosed_is_not_zero(t):
-    c = L.company_data(t["company_exposure"]).set_index("company")
+    c = B.company_data(t["company_exposure"]).set_index("company")
     assert pd.isna(c.loc["Caterpillar", "share_pct"])
     assert c.loc["Caterpillar", "share_text"] == "not disclosed"
     assert c.loc["Starbucks", "share_text"].startswith("≈")
 
 
 def test_scorecard_every_cell_links(t):
-    card = L.scorecard_data(t)
+    card = B.scorecard_data(t)
     assert card["source_url"].notna().all() and (card["source_url"].str.startswith("http")).all()
-    assert set(card["column"]) == set(L.SCORE_COLUMNS)
-    assert set(card["status_category"]) <= set(L.STATUS_CATEGORIES)
+    assert set(card["column"]) == set(B.SCORE_COLUMNS)
+    assert set(card["status_category"]) <= set(B.STATUS_CATEGORIES)
     assert {"used", "threatened", "used, later suspended or eased"} <= set(card["status_category"])
     assert len(card) == 4 * card["lever"].nunique()
 
 
 def test_rare_earth_controls_end_at_suspension(t):
-    rec = L.rare_earth_controls_data(t["rare_earth_controls"]).set_index("measure_id")
+    rec = B.rare_earth_controls_data(t["rare_earth_controls"]).set_index("measure_id")
     assert rec.loc["cn-2025-10-09-ann57", "end"] == pd.Timestamp("2025-11-07")
     assert rec.loc["cn-2025-04-04-ann18", "status"] == "in force"
 
@@ -93,12 +95,12 @@ def test_rare_earth_controls_end_at_suspension(t):
     lambda t: L.soy_exports_chart(L.soy_exports_data(t["soybean_exports"])),
     lambda t: L.soy_shares_chart(L.soy_shares_data(t["soybean_imports"])),
     lambda t: L.soy_events_chart(L.soy_events_data(t["soybean_events"])),
-    lambda t: L.rare_earth_share_chart(L.rare_earth_share_data(t["rare_earth_indicators"])),
-    lambda t: L.rare_earth_controls_chart(L.rare_earth_controls_data(t["rare_earth_controls"])),
-    lambda t: L.treasury_chart(L.treasury_data(t["treasury_holdings"])),
-    lambda t: L.company_chart(L.company_data(t["company_exposure"])),
-    lambda t: L.blacklist_chart(L.blacklist_data(t["non_tariff_measures"])),
-    lambda t: L.scorecard_chart(L.scorecard_data(t)),
+    lambda t: B.rare_earth_share_chart(B.rare_earth_share_data(t["rare_earth_indicators"])),
+    lambda t: B.rare_earth_controls_chart(B.rare_earth_controls_data(t["rare_earth_controls"])),
+    lambda t: B.treasury_chart(B.treasury_data(t["treasury_holdings"])),
+    lambda t: B.company_chart(B.company_data(t["company_exposure"])),
+    lambda t: B.blacklist_chart(B.blacklist_data(t["non_tariff_measures"])),
+    lambda t: B.scorecard_chart(B.scorecard_data(t)),
 ])
 def test_charts_follow_conventions(t, build):
     spec = build(t).to_dict()
@@ -109,3 +111,32 @@ def test_charts_follow_conventions(t, build):
     assert "source_label" in text
     for p in spec.get("params", []):
         assert not p["name"].startswith("param_") and not p["name"].startswith("selector")
+
+
+def test_list_peak_month_hand_computed(facts):
+    # April 2025: export-control list 16 + 12, unreliable entity list 11 + 6 (non_tariff_measures.csv)
+    assert (facts["cn_lists_peak_month"], facts["cn_lists_peak_count"], facts["cn_lists_peak_actions"]) == \
+        ("April 2025", 45, 4)
+    # the second chapter's conclusion recalls the first chapter's facts, not copies of them
+    lev = L.leverage_facts(B.load_tables())
+    assert all(facts[k] == lev[k] for k in B.RECALLED)
+
+
+def test_scorecard_dates_and_spans_come_from_the_data(t):
+    card = B.scorecard_table(B.scorecard_data(t)).set_index("lever")
+    status = card[B.SCORE_COLUMNS[3]]
+    # China's 2025 list additions run from the 2 January export-control listing to October
+    assert status["Entity blacklists (UEL, export-control list)"] == "used, January–October 2025"
+    assert card.index.str.startswith("Further US tariff (threatened 10 October 2025)").any()
+    # a suspension whose end lies after the data's date says that our sources stop before it
+    fees = status["Port fees and Hanwha sanctions"]
+    assert "until 10 November 2026 (our sources stop before that date)" in fees
+    assert "Illumina ban reported lifted (November 2025)" in status["Probes and bans on US firms"]
+
+
+def test_until_names_the_gap_only_when_the_outcome_is_unknown():
+    assert B._until("2026-11-10", "Unknown as of data_as_of: no source") == \
+        "until 10 November 2026 (our sources stop before that date)"
+    assert B._until("2025-05-12", "Replaced by the Geneva rates") == "until 12 May 2025"
+    assert B._months(pd.Series(pd.to_datetime(["2025-03-04", "2025-03-20"]))) == "March 2025"
+    assert B._months(pd.Series(pd.to_datetime(["2024-12-09", "2025-10-10"]))) == "December 2024–October 2025"

@@ -12,7 +12,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = [ROOT / "intro.ipynb"] + sorted((ROOT / "chapters").glob("*.ipynb"))
 ALIASES = {"channels": "standoff.chapters.channels", "first_trade_war": "standoff.chapters.first_trade_war",
-           "leverage": "standoff.chapters.leverage", "calculator": "standoff.calculator",
+           "leverage": "standoff.chapters.leverage", "beyond_tariffs": "standoff.chapters.beyond_tariffs",
+           "calculator": "standoff.calculator",
            "phase_one": "standoff.chapters.phase_one", "after_april": "standoff.chapters.after_april",
            "escalation": "standoff.chapters.escalation", "sc": "standoff.chapters.strategy", "charts": "standoff.charts"}
 # phrases that belong in a research brief or a draft, not on a reader's page

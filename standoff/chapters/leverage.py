@@ -1,66 +1,22 @@
-"""Leverage: who can hurt whom? Tidy tables, charts and facts for the leverage chapter.
+"""Leverage I: who buys more from whom. Tidy tables, charts and facts for the leverage chapter: the trade
+imbalance, the room left to tariff, the tariff calculator's figures and soybeans.
 
 Each ``*_data`` function returns the tidy table behind one chart (sources joined, so the page's
 data table and the chart show the same rows); each ``*_chart`` takes that table and returns an
 Altair chart with a text alternative, tooltips naming the source and ``href`` to it.
-``leverage_facts`` computes every number the chapter's prose uses.
+``leverage_facts`` computes every number the chapter's prose uses. The levers beyond trade and the
+scorecard are in ``standoff.chapters.beyond_tariffs``.
 """
 
 from __future__ import annotations
-
-import textwrap
 
 import altair as alt
 import pandas as pd
 
 from .. import calculator, data, tariffs
+from ..charts import ROW_DROP, ROW_STEP, SOURCE_TIP, mapped_color, row_labels, row_y, top_legend
 from ..fmt import day as _day
 from ..theme import SIDE_COLORS, WIDTH
-
-SOURCE_TIP = alt.Tooltip("source_label:N", title="Source")
-HOLDER_COLORS = {"China": SIDE_COLORS["China"], "Japan": "#8a62b8", "United Kingdom": "#2e8a57"}
-# the scorecard's status categories (the status text itself says which applies)
-STATUS_CATEGORIES = ("used", "used, later suspended or eased", "threatened", "not established")
-NTM_STATUS_COLORS = {"in force / announced": "#2e8a57", "suspended, lifted or closed": "#b8860b",
-                     "reported or preliminary": "#7a7a7a"}
-
-
-
-
-# A chart narrower than NARROW px (Vega's ``width``: on a phone) stacks legend entries one per line where
-# ``stack=True`` (a row of them would run off the screen), and the scorecard shows cards instead of a grid.
-NARROW = 600
-
-
-def _legend(stack: bool = False, **kw) -> alt.Legend:
-    """A legend above the chart with labels never cut short."""
-    columns = alt.ExprRef(f"width < {NARROW} ? 1 : 0") if stack else alt.Undefined
-    return alt.Legend(orient="top", labelLimit=0, columns=columns, **kw)
-
-
-def _color(field: str, mapping: dict, title=None, legend=True, stack=False) -> alt.Color:
-    return alt.Color(field, title=title, scale=alt.Scale(domain=list(mapping), range=list(mapping.values())),
-                     legend=_legend(stack) if legend else None)
-
-
-# Charts with a row per item put each row's name on a line of text above its marks (``_row_labels``) instead of
-# on a y-axis at the left, which on a phone left the marks a few pixels. Rows are ROW_STEP px high; marks sit
-# ROW_DROP px below the row's middle (mark property yOffset), the name just above it.
-ROW_STEP, ROW_DROP = 38, 8
-
-
-def _rows(field: str, order: list) -> alt.Y:
-    """The rows' y position, in ``order``, with no axis (``_row_labels`` names the rows)."""
-    return alt.Y(field, title=None, sort=order, axis=None)
-
-
-def _row_labels(rows: pd.DataFrame, y: alt.Y, text: str, **encode) -> alt.Chart:
-    """One name per row of ``rows`` (one row each), left-aligned at the chart's left edge above the row's marks;
-    11 px on a phone, so a name of 57 characters fits a 375 px screen."""
-    size = alt.ExprRef(f"width < {NARROW} ? 11 : 12")
-    return alt.Chart(rows).mark_text(align="left", baseline="bottom", dy=-1, fontSize=size).encode(
-        x=alt.value(0), y=y, text=text, **encode)
-
 
 # --------------------------------------------------------------------------------------------
 # 1. Trade asymmetry
@@ -88,7 +44,7 @@ def trade_chart(trade: pd.DataFrame) -> alt.LayerChart:
     # on a phone the years would touch: every other one is shown
     x = alt.X("year:O", title=None, axis=alt.Axis(labelAngle=0, labelOverlap=True, labelSeparation=6))
     y = alt.Y("usd_bn:Q", title="USD bn (goods, Census basis)")
-    color = _color("series:N", TRADE_COLORS, stack=True)
+    color = mapped_color("series:N", TRADE_COLORS, stack=True)
     fade = alt.condition(pick, alt.value(1), alt.value(0.2))
     tip = [alt.Tooltip("year:O", title="Year"), alt.Tooltip("series:N", title="Series"),
            alt.Tooltip("usd_bn:Q", title="USD bn", format=",.1f"),
@@ -145,7 +101,7 @@ def room_chart(room: pd.DataFrame) -> alt.LayerChart:
     y = alt.Y("room_bn:Q", title="USD bn of 2024 trade")
     color = alt.Color("side_label:N", title=None,
                       scale=alt.Scale(domain=list(ROOM_SIDES.values()), range=list(SIDE_COLORS.values())),
-                      legend=_legend(direction="vertical"))
+                      legend=top_legend(direction="vertical"))
     tip = [alt.Tooltip("side_label:N", title="Trade"), alt.Tooltip("date_label:N", title="From"),
            alt.Tooltip("rate_pct:Q", title="Headline rate (%)"), alt.Tooltip("peak_pct:Q", title="2025 peak (%)"),
            alt.Tooltip("room_bn:Q", title="Room (USD bn)", format=",.1f"),
@@ -178,7 +134,7 @@ def soy_exports_chart(df: pd.DataFrame) -> alt.LayerChart:
     y = alt.Y("value_bn:Q", title="US soybean exports to China (USD bn)")
     tip = [alt.Tooltip("period_label:N", title="Period"), alt.Tooltip("value_text:N", title="USD bn"),
            alt.Tooltip("note:N", title="Note"), SOURCE_TIP]
-    bars = alt.Chart(df).mark_bar().encode(x=x, y=y, color=_color("basis_label:N", colors),
+    bars = alt.Chart(df).mark_bar().encode(x=x, y=y, color=mapped_color("basis_label:N", colors),
                                            tooltip=tip, href="source_url:N")
     text = alt.Chart(df).mark_text(dy=-7).encode(x=x, y=y, text="value_text:N")
     return alt.layer(bars, text).properties(
@@ -202,7 +158,7 @@ def soy_shares_chart(df: pd.DataFrame) -> alt.LayerChart:
     tip = [alt.Tooltip("year:O", title="Year"), alt.Tooltip("origin:N", title="Origin"),
            alt.Tooltip("share_pct:Q", title="Share (%)"), alt.Tooltip("volume_mt:Q", title="Million tonnes"),
            alt.Tooltip("total_mt:Q", title="China's total (Mt)"), SOURCE_TIP]
-    bars = alt.Chart(df).mark_bar().encode(x=x, xOffset="origin:N", y=y, color=_color("origin:N", colors),
+    bars = alt.Chart(df).mark_bar().encode(x=x, xOffset="origin:N", y=y, color=mapped_color("origin:N", colors),
                                            tooltip=tip, href="source_url:N")
     text = alt.Chart(df).mark_text(dy=-7).encode(x=x, xOffset="origin:N", y=y, text="share_text:N")
     return alt.layer(bars, text).properties(
@@ -228,15 +184,15 @@ def soy_events_data(events: pd.DataFrame) -> pd.DataFrame:
 def soy_events_chart(df: pd.DataFrame) -> alt.LayerChart:
     df = df.assign(name=df["label"] + df["value_text"].map(lambda v: f": {v}" if v else ""))
     x = alt.X("date:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0))
-    y = _rows("label:N", list(df["label"]))
+    y = row_y("label:N", list(df["label"]))
     tip = [alt.Tooltip("label:N", title="Event"), alt.Tooltip("date_label:N", title="Date"),
            alt.Tooltip("detail:N", title="What happened"), alt.Tooltip("value_text:N", title="Value"),
            alt.Tooltip("note:N", title="Note"), SOURCE_TIP]
     prec = {"day": "#3a76c4", "month": "#7a7a7a"}
     pts = alt.Chart(df).mark_point(filled=True, size=120, yOffset=ROW_DROP).encode(
-        x=x, y=y, color=_color("date_precision:N", prec, title="Date known to the"),
+        x=x, y=y, color=mapped_color("date_precision:N", prec, title="Date known to the"),
         shape=alt.Shape("date_precision:N", legend=None), tooltip=tip, href="source_url:N")
-    names = _row_labels(df, y, "name:N", tooltip=tip, href="source_url:N")
+    names = row_labels(df, y, "name:N", tooltip=tip, href="source_url:N")
     ev = df.set_index("event")
     return alt.layer(pts, names).properties(
         width=WIDTH, height=alt.Step(ROW_STEP),
@@ -248,391 +204,10 @@ def soy_events_chart(df: pd.DataFrame) -> alt.LayerChart:
 
 
 # --------------------------------------------------------------------------------------------
-# 3b. Rare earths
-# --------------------------------------------------------------------------------------------
-RE_SHORT = {
-    "US net import reliance, rare-earth compounds and metals": "US net import reliance",
-    "China share of US imports of rare-earth compounds and metals": "China's share of US imports",
-    "China share of US rare-earth imports (single year)": "China's share of US imports, trade data",
-    "China share of US yttrium imports": "China's share of US yttrium imports",
-    "China share of world mine production (USGS)": "China's share of world mining, USGS",
-    "China share of world mine production (IEA)": "China's share of world mining, IEA",
-    "China share of world processing (IEA)": "China's share of world processing, IEA",
-}
-
-
-def rare_earth_share_data(ind: pd.DataFrame) -> pd.DataFrame:
-    df = data.with_sources(ind[ind["unit"] == "percent"].copy())
-    df["period_text"] = df["period"].str.replace("reported-", "reported ", regex=False)
-    df["label"] = df["indicator"].map(lambda i: RE_SHORT.get(i, i)) + " (" + df["period_text"] + ")"
-    df["group"] = df["indicator"].map(
-        lambda s: "US dependence" if s.startswith("US net import") else
-        ("China's share of US imports" if "of US" in s else "China's share of world supply"))
-    df["value_text"] = df.apply(lambda r: (">" if r["comparator"] == ">" else "") + f"{r['value']:g} %", axis=1)
-    return df.reset_index(drop=True)
-
-
-def rare_earth_share_chart(df: pd.DataFrame) -> alt.LayerChart:
-    colors = {"US dependence": SIDE_COLORS["US"], "China's share of US imports": "#8a62b8",
-              "China's share of world supply": SIDE_COLORS["China"]}
-    y = _rows("label:N", list(df["label"]))
-    x = alt.X("value:Q", title="Percent", scale=alt.Scale(domain=[0, 115]))
-    tip = [alt.Tooltip("label:N", title="Indicator"), alt.Tooltip("value_text:N", title="Value"),
-           alt.Tooltip("note:N", title="Note"), SOURCE_TIP]
-    bars = alt.Chart(df).mark_bar(height=14, yOffset=ROW_DROP).encode(
-        x=x, y=y, color=_color("group:N", colors, stack=True), tooltip=tip, href="source_url:N")
-    text = alt.Chart(df).mark_text(align="left", dx=4, dy=ROW_DROP).encode(x=x, y=y, text="value_text:N")
-    names = _row_labels(df, y, "label:N", tooltip=tip, href="source_url:N")
-    return alt.layer(bars, text, names).properties(
-        width=WIDTH, height=alt.Step(ROW_STEP),
-        description=("Horizontal bar chart of rare-earth indicators in percent, each named above its bar: US net "
-                     "import reliance by year (USGS), China's share of US rare-earth imports, and China's share of "
-                     "world mining and processing (USGS, IEA). '>' marks a value the source states as 'exceeded'."))
-
-
-def rare_earth_controls_data(controls: pd.DataFrame, as_of=None) -> pd.DataFrame:
-    """One bar per measure: from announcement to the end of what the data shows (or the suspension)."""
-    as_of = pd.Timestamp(as_of or data.data_as_of())
-    susp = controls[controls["category"] == "suspension"]
-    susp_date = susp["announced_date"].min() if not susp.empty else pd.NaT
-    df = data.with_sources(controls.sort_values("announced_date"))
-    df["short"] = (df["measure_number"].fillna("critical minerals")
-                   .str.replace("MOFCOM/GAC ", "", regex=False).str.replace("MOFCOM ", "", regex=False)
-                   .str.replace(" (2025)", "", regex=False))
-    df["label"] = df["announced_date"].dt.strftime("%-d %b %Y") + ": " + df["short"]
-    df["end"] = as_of
-    susp_rows = df["status"] == "suspended"
-    df.loc[susp_rows, "end"] = susp_date
-    df["elements_text"] = df["elements"].fillna("").str.replace(";", ", ")
-    df["count_text"] = df["element_count"].map(lambda v: "" if pd.isna(v) else f"{int(v)} elements")
-    df["effective_text"] = df["effective_date"].dt.strftime("%-d %b %Y").fillna("not stated")
-    df["until_text"] = df["suspended_until"].dt.strftime("%-d %b %Y").fillna("")
-    df["outcome_text"] = df["outcome"].fillna("")
-    df["status_label"] = df["status"].map({"in force": "in force", "suspended": "suspended",
-                                           "not stated": "status not stated"})
-    return df.reset_index(drop=True)
-
-
-def rare_earth_controls_chart(df: pd.DataFrame) -> alt.LayerChart:
-    colors = {"in force": "#2e8a57", "suspended": "#b8860b", "status not stated": "#7a7a7a"}
-    df = df.assign(name=df["label"] + df["count_text"].map(lambda v: f" ({v})" if v else ""))
-    y = _rows("label:N", list(df["label"]))
-    x = alt.X("announced_date:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0))
-    tip = [alt.Tooltip("label:N", title="Measure"), alt.Tooltip("category:N", title="Kind"),
-           alt.Tooltip("count_text:N", title="Count"), alt.Tooltip("elements_text:N", title="Elements"),
-           alt.Tooltip("effective_text:N", title="Effective"), alt.Tooltip("status_label:N", title="Status"),
-           alt.Tooltip("until_text:N", title="Suspended until"), alt.Tooltip("outcome_text:N", title="After that date"),
-           SOURCE_TIP]
-    color = _color("status_label:N", colors, title="Status (latest source)")
-    bar = alt.Chart(df).mark_bar(height=10, opacity=0.55, yOffset=ROW_DROP).encode(
-        x=x, x2="end:T", y=y, color=color, tooltip=tip, href="source_url:N")
-    pts = alt.Chart(df).mark_point(filled=True, size=110, shape="diamond", yOffset=ROW_DROP).encode(
-        x=x, y=y, color=color, tooltip=tip, href="source_url:N")
-    names = _row_labels(df, y, "name:N", tooltip=tip, href="source_url:N")
-    return alt.layer(bar, pts, names).properties(
-        width=WIDTH, height=alt.Step(ROW_STEP),
-        description=("Timeline of China's export controls on rare earths and other critical minerals since 2025: "
-                     "each measure starts at its announcement (diamond) and runs to its suspension or to the end of "
-                     "the data; colour gives its status, and the tooltip says what is known of each suspension's "
-                     "end. Each measure is named above its bar, with the number of elements it covers where "
-                     "stated."))
-
-
-# --------------------------------------------------------------------------------------------
-# 3c. Treasuries
-# --------------------------------------------------------------------------------------------
-def treasury_data(holdings: pd.DataFrame) -> pd.DataFrame:
-    df = data.with_sources(holdings.sort_values(["holder", "date"]))
-    df["month"] = df["date"].dt.strftime("%b %Y")
-    return df.reset_index(drop=True)
-
-
-def treasury_chart(df: pd.DataFrame) -> alt.LayerChart:
-    pick = alt.selection_point(name="holder_pick", fields=["holder"], bind="legend")
-    x = alt.X("date:T", title=None, axis=alt.Axis(format="%Y", labelAngle=0))
-    y = alt.Y("holdings_bn:Q", title="US Treasuries held, end of month (USD bn)")
-    color = _color("holder:N", HOLDER_COLORS)
-    fade = alt.condition(pick, alt.value(1), alt.value(0.15))
-    tip = [alt.Tooltip("holder:N", title="Holder (as attributed by TIC)"), alt.Tooltip("month:N", title="Month"),
-           alt.Tooltip("holdings_bn:Q", title="USD bn", format=",.1f"), alt.Tooltip("note:N", title="Note"), SOURCE_TIP]
-    line = alt.Chart(df).mark_line(strokeWidth=2).encode(x=x, y=y, color=color, opacity=fade)
-    pts = alt.Chart(df).mark_point(filled=True, size=40).encode(x=x, y=y, color=color, opacity=fade,
-                                                                 tooltip=tip, href="source_url:N")
-    return alt.layer(line, pts).add_params(pick).properties(
-        width=WIDTH, height=300,
-        description=(f"Line chart of US Treasury securities attributed to mainland China, Japan and the United "
-                     f"Kingdom by the Treasury's TIC data, {df['date'].min():%B %Y} to {df['date'].max():%B %Y}, "
-                     "at the months sourced; lines join dated points and show nothing between them."))
-
-
-# --------------------------------------------------------------------------------------------
-# 3d. Company exposure
-# --------------------------------------------------------------------------------------------
-def company_data(exposure: pd.DataFrame) -> pd.DataFrame:
-    """One row per company (full fiscal year 2024); undisclosed shares stay empty, never zero."""
-    df = exposure[exposure["fiscal_year"] == "FY2024"].copy()
-    df = data.with_sources(df)
-
-    def text(r):
-        if pd.isna(r["share_pct"]):
-            return "not disclosed" if r["disclosed"] is False else "not established"
-        t = ("≈" if r["approximate"] else "") + f"{r['share_pct']:g} %"
-        return t + (" (weak source)" if r["company"] == "Starbucks" else "")
-    df["share_text"] = df.apply(text, axis=1)
-    df["china_text"] = df["china_revenue_m"].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}")
-    df["x0"] = 0.0
-    return df.reset_index(drop=True)
-
-
-def company_chart(df: pd.DataFrame) -> alt.LayerChart:
-    y = alt.Y("company:N", title=None, sort=list(df["company"]))
-    x = alt.X("share_pct:Q", title=["China revenue as % of company revenue", "(company's own definition)"],
-              scale=alt.Scale(domain=[0, 30]))
-    tip = [alt.Tooltip("company:N", title="Company"), alt.Tooltip("fiscal_year:N", title="Period"),
-           alt.Tooltip("share_text:N", title="China share"), alt.Tooltip("china_text:N", title="China revenue (USD m)"),
-           alt.Tooltip("segment_definition:N", title="Definition"), SOURCE_TIP]
-    bars = alt.Chart(df).mark_bar(color=SIDE_COLORS["China"], height=22).encode(
-        x=x, y=y, opacity=alt.condition("datum.approximate", alt.value(0.45), alt.value(1)),
-        tooltip=tip, href="source_url:N")
-    text = alt.Chart(df).transform_calculate(xpos="isValid(datum.share_pct) ? datum.share_pct : 0").mark_text(
-        align="left", dx=5).encode(x=alt.X("xpos:Q"), y=y, text="share_text:N", tooltip=tip, href="source_url:N")
-    return alt.layer(bars, text).properties(
-        width=WIDTH, height=alt.Step(36),
-        description=("Bar chart of the share of revenue from China (each company's definition) in fiscal 2024: "
-                     "Apple, Tesla, Starbucks (approximate, weak source, pale bar) and Caterpillar, which does not "
-                     "disclose it (no bar, labelled 'not disclosed')."))
-
-
-# --------------------------------------------------------------------------------------------
-# 3e. Blacklists and other measures against firms
-# --------------------------------------------------------------------------------------------
-INSTRUMENT_LABELS = {
-    "unreliable_entity_list": "Unreliable entity list", "export_control_list": "Export control list",
-    "antitrust_probe": "Antitrust probe", "anti_dumping_probe": "Anti-dumping probe", "import_ban": "Import ban",
-    "export_ban": "Export ban", "port_fees": "Port fees", "entity_list": "US Entity List",
-    "sanctions": "Sanctions", "export_control_rule": "Export control rule",
-    "military_company_list": "Pentagon 1260H list", "procurement_ban": "Government procurement ban",
-}
-
-
-def blacklist_data(ntm: pd.DataFrame) -> pd.DataFrame:
-    df = data.with_sources(ntm.sort_values("date"))
-    missing = sorted(set(df["instrument"]) - set(INSTRUMENT_LABELS))
-    if missing:
-        raise ValueError(f"non_tariff_measures: no label for instrument(s) {missing} in leverage.INSTRUMENT_LABELS")
-    df["instrument_label"] = df["instrument"].map(INSTRUMENT_LABELS)
-    df["row"] = df["actor"] + ": " + df["instrument_label"]
-    df["status_group"] = df["status"].map(lambda s: "suspended, lifted or closed" if s in ("suspended", "lifted", "closed") else
-                                          ("reported or preliminary" if s in ("reported", "preliminary finding")
-                                           else "in force / announced"))
-    df["count_text"] = df["count"].map(lambda v: "" if pd.isna(v) else str(int(v)))
-    df["size"] = df["count"].fillna(1).astype(float)
-    df["date_label"] = df["date"].dt.strftime("%-d %b %Y") + " (" + df["date_type"] + ")"
-    df["until_text"] = (df["scheduled_end"].dt.strftime("%-d %b %Y") + ": " + df["outcome"]).fillna("")
-    return df.reset_index(drop=True)
-
-
-def blacklist_chart(df: pd.DataFrame) -> alt.LayerChart:
-    rows = sorted(df["row"].unique(), key=lambda r: (not r.startswith("China"), r))
-    y = _rows("row:N", rows)
-    x = alt.X("date:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0, offset=6))
-    tip = [alt.Tooltip("row:N", title="Measure"), alt.Tooltip("date_label:N", title="Date"),
-           alt.Tooltip("targets:N", title="Targets"), alt.Tooltip("count_text:N", title="Count (as stated)"),
-           alt.Tooltip("status:N", title="Status"), alt.Tooltip("until_text:N", title="Suspended until"),
-           alt.Tooltip("note:N", title="Note"), SOURCE_TIP]
-    # the largest circle is 28 px across: rows 6 px higher than ROW_STEP, circles 3 px lower (clear of the names),
-    # the x-axis 6 px lower (clear of the last row's circles)
-    pts = alt.Chart(df).mark_circle(opacity=0.8, stroke="#ffffff", strokeWidth=0.5, yOffset=ROW_DROP + 3).encode(
-        x=x, y=y, color=_color("status_group:N", NTM_STATUS_COLORS, title="Status", stack=True),
-        size=alt.Size("size:Q", title="Entities or items", scale=alt.Scale(range=[40, 600]),
-                      legend=_legend(stack=True, values=[5, 20, 80])),
-        tooltip=tip, href="source_url:N")
-    names = _row_labels(df.drop_duplicates("row"), y, "row:N")
-    return alt.layer(pts, names).properties(
-        width=WIDTH, height=alt.Step(ROW_STEP + 6),
-        description=(f"Timeline of measures against the other side's firms, {df['date'].min():%B %Y} to "
-                     f"{df['date'].max():%B %Y}: China's unreliable-entity and export-control list additions, "
-                     "probes, bans, port fees, sanctions and procurement ban, and US Entity List, 1260H and other "
-                     "actions, each kind of measure on a row named above it. Circle size is the number of entities "
-                     "or items where stated; colour is the status "
-                     "(suspended, lifted or closed measures together)."))
-
-
-# --------------------------------------------------------------------------------------------
-# 4. Scorecard
-# --------------------------------------------------------------------------------------------
-SCORE_COLUMNS = ("Lever", "Held by", "How big (units the data supports)", "Used, threatened or suspended?")
-
-
-def _wrap(s: str, width: int = 30) -> str:
-    return "\n".join(textwrap.wrap(s, width)) or s
-
-
-def scorecard_data(tables: dict) -> pd.DataFrame:
-    """Long table: one row per lever and column, each cell with its own source."""
-    f = leverage_facts(tables)
-    act = tables["tariff_actions"].set_index("action_id")
-    flows = tables["trade_flows"]
-    src_2024 = flows[flows["year"] == f["base_year"]]["source_id"].iloc[0]
-    us_peak, cn_peak = tariffs.peak(tables["tariff_actions"], "US"), tariffs.peak(tables["tariff_actions"], "China")
-    soy24 = tables["soybean_exports"].query("preferred and year == 2024 and basis == 'calendar_year'").iloc[0]
-    ev = tables["soybean_events"].set_index("event_id")
-    ind = tables["rare_earth_indicators"].set_index(["indicator", "period"])
-    rec = tables["rare_earth_controls"].set_index("measure_id")
-    ntm = tables["non_tariff_measures"].set_index("measure_id")
-    comp = tables["company_exposure"].set_index(["company", "fiscal_year"])
-    tre = tables["treasury_holdings"]
-    latest_cn = tre[tre["holder"] == "China"].sort_values("date").iloc[-1]
-    threat = act.loc["us-2025-11-01-100pct-threat"]
-    levers = [
-        ("Tariff on all goods from China", "US",
-         (f"{f['imports_2024']:.1f} bn of US imports from China ({f['base_year']})", src_2024),
-         ("used", f"used: up to {f['us_peak_rate']} % from {f['us_peak_date']}", us_peak["source_id"])),
-        ("Tariff on all goods from the US", "China",
-         (f"{f['exports_2024']:.1f} bn of US exports to China ({f['base_year']})", src_2024),
-         ("used", f"used: up to {f['cn_peak_rate']} % from {f['cn_peak_date']}", cn_peak["source_id"])),
-        ("Further US tariff (November 2025)", "US",
-         (f"{int(threat['resulting_rate_pct'])} % more on the same {f['imports_2024']:.0f} bn", src_2024),
-         ("threatened", "threatened, never applied", threat["source_id"])),
-        ("Soybean purchases", "China",
-         (f"{soy24['value_bn']:g} bn of US soybeans (2024); {f['soy_us_share_2024']:g} % of China's imports",
-          soy24["source_id"]),
-         ("used, later suspended or eased",
-          f"used: no purchases after May 2025; resumption announced by Trump "
-          f"{_day(ev.loc['resumption-2025-10-30', 'date'])}",
-          ev.loc["resumption-2025-10-30", "source_id"])),
-        ("Rare-earth export licensing", "China",
-         (f"China {f['re_processing_share']:g} % of world processing (IEA); US reliance {f['re_reliance_2024']:g} % (2024)",
-          ind.loc[("China share of world processing (IEA)", "reported-2025-06"), "source_id"]),
-         ("used", f"used: {f['re_april_elements']} elements licensed since {f['re_april_date']}, still in force",
-          rec.loc["cn-2025-04-04-ann18", "source_id_2"])),
-        ("Rare-earth expansion (October 2025)", "China",
-         (f"{f['re_october_elements']} more elements and a 0.1 % foreign-content rule",
-          rec.loc["cn-2025-10-09-ann57", "source_id"]),
-         ("used, later suspended or eased", f"announced, then suspended until {f['re_suspended_until']}",
-          rec.loc["cn-2025-11-07-ann70", "source_id"])),
-        ("Entity blacklists (UEL, export-control list)", "China",
-         (f"{f['cn_listed_entities']} entities listed in {f['cn_list_actions']} actions (2025)",
-          ntm.loc["cn-2025-03-04-uel", "source_id"]),
-         ("used", "used, February–October 2025", ntm.loc["cn-2025-10-09-uel", "source_id"])),
-        ("Probes and bans on US firms", "China",
-         (f"{f['cn_probes']} probes (Google, DuPont, Nvidia, Qualcomm, chips); {f['cn_probes_dropped']} later suspended or closed",
-          ntm.loc["cn-2024-12-09-nvidia-probe", "source_id"]),
-         ("used", "used; Illumina ban reported lifted", ntm.loc["cn-2025-03-04-illumina-ban", "source_id_2"])),
-        ("Port fees and Hanwha sanctions", "China",
-         ("fees on US-linked ships; 5 Hanwha units", ntm.loc["cn-2025-10-14-port-fees", "source_id"]),
-         ("used, later suspended or eased", "used, suspended from 10 Nov 2025 for a year",
-          ntm.loc["cn-2025-10-14-port-fees", "source_id_2"])),
-        ("US firms' China revenue", "China",
-         (f"Apple {f['apple_share']:g} %, Tesla {f['tesla_share']:g} % of revenue (FY2024)",
-          comp.loc[("Apple", "FY2024"), "source_id"]),
-         ("not established", "no measure against these firms in the data",
-          comp.loc[("Tesla", "FY2024"), "source_id"])),
-        ("Entity List and affiliates rule", "US",
-         (f"{f['us_entity_list_count']} entities added 25 Mar 2025", ntm.loc["us-2025-03-25-entity-list", "source_id"]),
-         ("used, later suspended or eased",
-          f"used; affiliates rule suspended from {_day(ntm.loc['us-2025-09-29-affiliates-rule', 'status_date'])}",
-          ntm.loc["us-2025-09-29-affiliates-rule", "source_id"])),
-        ("Selling US Treasuries", "China",
-         (f"{latest_cn['holdings_bn']:.1f} bn attributed to China ({latest_cn['date']:%b %Y})", latest_cn["source_id"]),
-         ("not established", "holdings fell, but custody data cannot show a deliberate sale",
-          latest_cn["source_id"])),
-    ]
-    rows = []
-    for i, (lever, holder, (size, size_src), (cat, status, status_src)) in enumerate(levers):
-        cells = [(SCORE_COLUMNS[0], lever, size_src, "lever"), (SCORE_COLUMNS[1], holder, size_src, holder),
-                 (SCORE_COLUMNS[2], size, size_src, "size"), (SCORE_COLUMNS[3], status, status_src, cat)]
-        for col, text, sid, kind in cells:
-            rows.append({"order": i, "lever": lever, "column": col, "text": text, "wrapped": _wrap(text),
-                         "kind": kind, "holder": holder, "status_category": cat, "source_id": sid})
-    return data.with_sources(pd.DataFrame(rows))
-
-
-def scorecard_table(card: pd.DataFrame) -> pd.DataFrame:
-    """The scorecard as a wide table (one row per lever) for the page's data table."""
-    wide = card.pivot(index=["order", "lever"], columns="column", values="text").reset_index()
-    src = card[card["column"] == SCORE_COLUMNS[3]].set_index("order")["source_label"]
-    size_src = card[card["column"] == SCORE_COLUMNS[2]].set_index("order")["source_label"]
-    wide["Size source"] = wide["order"].map(size_src)
-    wide["Status source"] = wide["order"].map(src)
-    return wide.sort_values("order")
-
-
-SCORE_X = {SCORE_COLUMNS[0]: 0.0, SCORE_COLUMNS[1]: 0.31, SCORE_COLUMNS[2]: 0.41, SCORE_COLUMNS[3]: 0.71}
-SCORE_WRAP = {SCORE_COLUMNS[0]: 28, SCORE_COLUMNS[1]: 8, SCORE_COLUMNS[2]: 27, SCORE_COLUMNS[3]: 27}
-SCORE_HEAD = {SCORE_COLUMNS[0]: "Lever", SCORE_COLUMNS[1]: "Held by", SCORE_COLUMNS[2]: "How big",
-              SCORE_COLUMNS[3]: "Used, threatened or suspended?"}
-# Narrower than NARROW px (a phone), each lever is a card: its name with the holder at the right, then how
-# big and the status under it, indented SCORE_INDENT px, wrapped at SCORE_CARD_WRAP characters (fits a 320 px
-# phone). Wider, the grid above.
-SCORE_INDENT = 10
-SCORE_CARD_WRAP = {SCORE_COLUMNS[0]: 34, SCORE_COLUMNS[1]: 8, SCORE_COLUMNS[2]: 44, SCORE_COLUMNS[3]: 38}
-SCORE_LINE, SCORE_GAP = 14, 14  # px: one line of text, space between rows (grid) or cards
-
-
-def _lines(s: str) -> int:
-    return s.count("\n") + 1
-
-
-def _score_layout(cells: pd.DataFrame) -> pd.DataFrame:
-    """Every cell twice, placed in the grid and in the card layout: x (0–1 of the width), y and dx (px), align."""
-    out, gy, cy = [], 0, 0
-    for _, lever in cells.groupby("order", sort=True):
-        c = lever.set_index("column").loc[list(SCORE_COLUMNS)]
-        grid = [_wrap(tx, SCORE_WRAP[k]) for k, tx in c["text"].items()]
-        card = [_wrap(tx, SCORE_CARD_WRAP[k]) for k, tx in c["text"].items()]
-        n = [_lines(s) for s in card]
-        card_y = [cy, cy, cy + n[0] * SCORE_LINE, cy + (n[0] + n[2]) * SCORE_LINE]
-        for i, k in enumerate(SCORE_COLUMNS):
-            row = {**c.loc[k].to_dict(), "column": k}
-            out.append({**row, "layout": "grid", "x": SCORE_X[k], "y": gy, "dx": 0, "align": "left",
-                        "wrapped": grid[i]})
-            out.append({**row, "layout": "card", "x": float(i == 1), "y": card_y[i], "dx": SCORE_INDENT * (i > 1),
-                        "align": "right" if i == 1 else "left", "wrapped": card[i]})
-        gy += max(_lines(s) for s in grid) * SCORE_LINE + SCORE_GAP
-        cy += (n[0] + n[2] + n[3]) * SCORE_LINE + SCORE_GAP
-    return pd.DataFrame(out)
-
-
-def scorecard_chart(card: pd.DataFrame) -> alt.LayerChart:
-    """Text grid: each lever against who holds it, how big it is and whether it was used; cells link.
-
-    On a phone (narrower than NARROW px; Vega param ``narrow``) each lever is a card instead. Text is
-    placed in pixels from the top (y without a scale) and the chart grows to hold it, in either layout.
-    """
-    head = pd.DataFrame({"order": -1, "column": list(SCORE_COLUMNS), "text": list(SCORE_HEAD.values()), "kind": "head"})
-    df = _score_layout(pd.concat([head, card], ignore_index=True))
-    narrow = alt.param(name="narrow", expr=f"width < {NARROW}")
-    enc = dict(x=alt.X("x:Q", scale=alt.Scale(domain=[0, 1]), axis=None), y=alt.Y("y:Q", scale=None, axis=None),
-               text="wrapped:N")
-    tip = [alt.Tooltip("lever:N", title="Lever"), alt.Tooltip("column:N", title="Column"),
-           alt.Tooltip("text:N", title="Cell"), SOURCE_TIP]
-    common = dict(align=alt.ExprRef("datum.align"), dx=alt.ExprRef("datum.dx"), baseline="top", lineBreak="\n",
-                  lineHeight=SCORE_LINE, fontSize=11)
-
-    def layer(rows: pd.DataFrame, **mark) -> alt.Chart:
-        return alt.Chart(rows).transform_filter("datum.layout == (narrow ? 'card' : 'grid')").mark_text(
-            **common, **mark).encode(**enc)
-
-    h = layer(df[df["kind"] == "head"], fontWeight="bold")
-    # Lever names, holders and statuses in bold, sizes in normal weight. All text takes the page's text colour
-    # (_static/standoff.css: coloured text would fall below 4.5:1 contrast in dark mode), so the status is in words.
-    t0 = layer(df[df["kind"] == "size"]).encode(tooltip=tip, href="source_url:N")
-    t1 = layer(df[~df["kind"].isin(["size", "head"])], fontWeight="bold").encode(tooltip=tip, href="source_url:N")
-    return alt.layer(h, t0, t1).add_params(narrow).properties(
-        width=WIDTH, height=SCORE_LINE,  # the view's height; the text below it makes the chart taller
-        description=("Scorecard of the levers in the US–China standoff: for each lever, who holds it, how big it "
-                     "is in the units the data supports and whether it was used, threatened, suspended or not "
-                     "established as a lever; a grid with a column for each, or on a narrow screen one card per "
-                     "lever. Every cell links to its source. No composite score is computed."))
-
-
-# --------------------------------------------------------------------------------------------
 # Facts for the prose
 # --------------------------------------------------------------------------------------------
-TABLES = ("trade_flows", "tariff_actions", "treasury_holdings", "soybean_exports", "soybean_imports",
-          "soybean_events", "rare_earth_indicators", "rare_earth_controls", "company_exposure",
-          "non_tariff_measures", "elasticity_estimates")
+TABLES = ("trade_flows", "tariff_actions", "soybean_exports", "soybean_imports", "soybean_events",
+          "elasticity_estimates")
 
 
 def load_tables() -> dict:
@@ -655,22 +230,8 @@ def leverage_facts(t: dict) -> dict:
     # 2017 against 2018 from one series: the source of the preferred 2018 figure (see soybean_exports notes)
     soy_2018_row = soy_all.query("preferred and year == 2018").iloc[0]
     soy_2017_same = soy_all[(soy_all["year"] == 2017) & (soy_all["source_id"] == soy_2018_row["source_id"])].iloc[0]
-    probes = t["non_tariff_measures"]
-    probes = probes[(probes["actor"] == "China") & probes["instrument"].isin(["antitrust_probe", "anti_dumping_probe"])]
     soy_imp = t["soybean_imports"].set_index(["year", "origin"])
     ev = t["soybean_events"].set_index("event_id")
-    ind = t["rare_earth_indicators"].set_index(["indicator", "period"])["value"]
-    rec = t["rare_earth_controls"].set_index("measure_id")
-    tre = t["treasury_holdings"]
-    cn = tre[tre["holder"] == "China"].sort_values("date")
-    jp = tre[tre["holder"] == "Japan"].sort_values("date")
-    uk = tre[tre["holder"] == "United Kingdom"].sort_values("date")
-    both = cn.merge(uk, on="date", suffixes=("_cn", "_uk"))
-    uk_first = both[both["holdings_bn_uk"] > both["holdings_bn_cn"]]["date"].min()
-    comp = t["company_exposure"].set_index(["company", "fiscal_year"])
-    ntm = t["non_tariff_measures"]
-    cn_lists = ntm[(ntm["actor"] == "China") & ntm["instrument"].isin(["unreliable_entity_list", "export_control_list"])
-                   & (ntm["date"].dt.year == 2025)]
     est = t["elasticity_estimates"].set_index("estimate_id")["value"]
     e_low, e_high = float(est["arw-elasticity-log"]), float(est["arw-elasticity-ihs"])
     calc_us = calculator.calculate(float(us_peak["rate_pct"]), e_low, 1.0, t["trade_flows"]).set_index("side")
@@ -722,41 +283,4 @@ def leverage_facts(t: dict) -> dict:
         "soy_total_mt_2025": float(soy_imp.loc[(2025, "Total"), "volume_mt"]),
         "soy_commitment_mt": float(ev.loc["commitment-12mt-2026-01-20", "value"]),
         "soy_resumption_date": _day(ev.loc["resumption-2025-10-30", "date"]),
-        # rare earths
-        "re_reliance_2024": float(ind[("US net import reliance, rare-earth compounds and metals", "2024")]),
-        "re_reliance_2021_23": float(ind[("US net import reliance, rare-earth compounds and metals", "2021-2023")]),
-        "re_processing_share": float(ind[("China share of world processing (IEA)", "reported-2025-06")]),
-        "re_mining_share_iea": float(ind[("China share of world mine production (IEA)", "reported-2025-06")]),
-        "re_mining_share_usgs": float(ind[("China share of world mine production (USGS)", "2024")]),
-        "re_us_import_share": float(ind[("China share of US imports of rare-earth compounds and metals", "2020-2023")]),
-        "re_april_elements": int(rec.loc["cn-2025-04-04-ann18", "element_count"]),
-        "re_april_date": _day(rec.loc["cn-2025-04-04-ann18", "announced_date"]),
-        "re_october_elements": int(rec.loc["cn-2025-10-09-ann57", "element_count"]),
-        "re_october_total": int(rec.loc["cn-2025-04-04-ann18", "element_count"] + rec.loc["cn-2025-10-09-ann57", "element_count"]),
-        "re_october_date": _day(rec.loc["cn-2025-10-09-ann57", "announced_date"]),
-        "re_suspension_date": _day(rec.loc["cn-2025-11-07-ann70", "announced_date"]),
-        "re_suspended_until": _day(rec.loc["cn-2025-10-09-ann57", "suspended_until"]),
-        # treasuries
-        "tsy_cn_first": float(cn.iloc[0]["holdings_bn"]), "tsy_first_month": cn.iloc[0]["date"].strftime("%B %Y"),
-        "tsy_cn_last": float(cn.iloc[-1]["holdings_bn"]), "tsy_last_month": cn.iloc[-1]["date"].strftime("%B %Y"),
-        "tsy_cn_fall_pct": float((1 - cn.iloc[-1]["holdings_bn"] / cn.iloc[0]["holdings_bn"]) * 100),
-        "tsy_jp_last": float(jp.iloc[-1]["holdings_bn"]), "tsy_uk_last": float(uk.iloc[-1]["holdings_bn"]),
-        "tsy_uk_passes_cn": uk_first.strftime("%B %Y"),
-        "tsy_cn_dec2024": float(cn[cn["period"] == "2024-12"]["holdings_bn"].iloc[0]),
-        # companies
-        "apple_share": float(comp.loc[("Apple", "FY2024"), "share_pct"]),
-        "apple_china_bn": float(comp.loc[("Apple", "FY2024"), "china_revenue_m"] / 1000),
-        "tesla_share": float(comp.loc[("Tesla", "FY2024"), "share_pct"]),
-        "starbucks_share": float(comp.loc[("Starbucks", "FY2024"), "share_pct"]),
-        # blacklists
-        "cn_list_actions": int(len(cn_lists)),
-        "cn_listed_entities": int(cn_lists["count"].sum()),
-        "cn_probes": int(len(probes)),
-        "cn_probes_2025": int((probes["date"].dt.year == 2025).sum()),
-        "cn_probe_earliest": _day(probes["date"].min()),
-        "cn_probes_dropped": int(probes["status"].isin(["suspended", "closed", "lifted"]).sum()),
-        "cn_measures": int((ntm["actor"] == "China").sum()),
-        "us_measures": int((ntm["actor"] == "US").sum()),
-        "us_entity_list_count": int(ntm.set_index("measure_id").loc["us-2025-03-25-entity-list", "count"]),
-        "ntm_suspended": int(ntm["status"].isin(["suspended", "lifted"]).sum()),
     }
