@@ -145,7 +145,7 @@ GROUPS = {   # test file -> group; a test file missing here stops the collection
     "test_glossary.py": "package", "test_chart_data.py": "package", "test_check.py": "package",
     "test_notebooks.py": "notebooks",
     "test_build.py": "build", "test_reader_pages.py": "build",
-    "test_browser.py": "site browser",
+    "test_browser.py": "site browser", "test_text_marks.py": "site browser",
     "test_lab.py": "JupyterLab browser",
     "test_classroom.py": "classroom", "test_kit.py": "classroom",
 }

@@ -86,6 +86,48 @@ def threat_mark(actions: pd.DataFrame) -> pd.DataFrame:
 
 
 LABEL_NEAR_DAYS, LABEL_CLOSE_DAYS, LABEL_CHAR_PX = 25, 15, 6  # see after_chart
+AFTER_HEIGHT, AFTER_Y_MAX = 360, 150  # plot height (px) and top of the rate axis (%)
+# a label's glyphs lie within about 12 px beside its line: on a phone (plot ~280 px for ~16 months) about this many days
+LABEL_SPAN_DAYS, LINE_CLEAR_PX, THREAT_CLEAR_PX = 20, 5, 10
+
+
+def _px(pct: float) -> float:
+    """Pixels from the top of the plot to ``pct`` on the rate axis."""
+    return (AFTER_Y_MAX - pct) / AFTER_Y_MAX * AFTER_HEIGHT
+
+
+def _obstacles(steps: pd.DataFrame, thr: pd.DataFrame, lo: pd.Timestamp, hi: pd.Timestamp,
+               at: pd.Timestamp) -> list[tuple[float, float]]:
+    """The (top, bottom) px spans that the rate lines, their steps and the threat mark take between ``lo`` and ``hi``
+    beside the line of an event on ``at``. The threat's own label runs beside its dashed bar: only its symbol is in
+    the way."""
+    spans = []
+    for _, s in steps.groupby("actor"):
+        s = s.sort_values("date")
+        before = s[s["date"] <= lo]
+        rates = ([before["rate_pct"].iloc[-1]] if len(before) else []) + list(s[(s["date"] > lo) & (s["date"] <= hi)]["rate_pct"])
+        spans += [(_px(v) - LINE_CLEAR_PX, _px(v) + LINE_CLEAR_PX) for v in rates]
+        spans += [(_px(max(a, b)), _px(min(a, b))) for a, b in zip(rates[:-1], rates[1:], strict=True)]  # each step
+    for _, t in thr[(thr["date"] >= lo) & (thr["date"] <= hi)].iterrows():
+        spans.append((_px(t["to_pct"]) - THREAT_CLEAR_PX,
+                      _px(t["to_pct"]) + THREAT_CLEAR_PX if t["date"] == at else _px(t["from_pct"])))
+    return sorted(spans)
+
+
+def label_tops(ann: pd.DataFrame, steps: pd.DataFrame, thr: pd.DataFrame) -> pd.Series:
+    """Where each event's label (and its dashed line) starts, px from the top: at the top, or below the label before
+    when the two events are close (``ann["top"]`` px below its start: see after_chart); then, if it would cross a rate
+    line, a step or the threat mark beside its line, in the first gap below them long enough for it."""
+    tops = []
+    for _, r in ann.iterrows():
+        lo, hi = (r["date"], r["date"] + pd.Timedelta(days=LABEL_SPAN_DAYS)) if r["right"] else \
+            (r["date"] - pd.Timedelta(days=LABEL_SPAN_DAYS), r["date"])
+        top, length = (tops[-1] + r["top"] if r["top"] else 0.0), len(r["label"]) * LABEL_CHAR_PX + 4
+        for a, b in _obstacles(steps, thr, lo, hi, r["date"]):
+            if top + length > a and top < b:   # the label would reach this span: start below it
+                top = b + 2
+        tops.append(top)
+    return pd.Series(tops, index=ann.index)
 
 
 def after_chart(actions: pd.DataFrame, contacts: pd.DataFrame, events: pd.DataFrame, end: date | str) -> alt.LayerChart:
@@ -102,7 +144,7 @@ def after_chart(actions: pd.DataFrame, contacts: pd.DataFrame, events: pd.DataFr
     keep = f"after_side == '{SHOW_BOTH}' || datum.side == after_side"
     domain = [pd.Timestamp(AFTER_START).isoformat(), pd.Timestamp(str(end)).isoformat()]
     x = alt.X("date:T", title=None, scale=alt.Scale(domain=domain), axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=8))
-    y = alt.Y("rate_pct:Q", title="Headline additional tariff (%)", scale=alt.Scale(domain=[0, 150]))
+    y = alt.Y("rate_pct:Q", title="Headline additional tariff (%)", scale=alt.Scale(domain=[0, AFTER_Y_MAX]))
     base = alt.Chart(steps).transform_filter(keep)
     line = base.mark_line(interpolate="step-after", strokeWidth=2.5).encode(x=x, y=y, color=side_color(), detail="actor:N")
     pts = base.transform_filter("datum.change_pp != 0").mark_point(filled=True, size=60).encode(
@@ -113,28 +155,32 @@ def after_chart(actions: pd.DataFrame, contacts: pd.DataFrame, events: pd.DataFr
                  alt.Tooltip("measures:N", title="Measure"), alt.Tooltip("source_label:N", title="Source")])
     ann_tt = [alt.Tooltip("label:N", title="Event"), alt.Tooltip("date_label:N", title="Date"),
               alt.Tooltip("detail:N", title="What"), alt.Tooltip("source_label:N", title="Source")]
-    rules = alt.Chart(ann).mark_rule(strokeDash=[3, 3], color="#7a7a7a", opacity=0.8).encode(
+    rules = alt.Chart(ann).mark_rule(strokeDash=[3, 3], color="#7a7a7a", opacity=0.8,
+                                     y=alt.ExprRef("datum.top"), y2=alt.ExprRef("height")).encode(
         x=x, tooltip=ann_tt, href="source_url:N")
     # each label runs up the left of its line from the top; on a phone close events would collide, so a label within
     # LABEL_NEAR_DAYS of the one before runs up the right of its line, and within LABEL_CLOSE_DAYS also starts below it
     gap = ann["date"].diff()
     ann["right"] = gap < pd.Timedelta(days=LABEL_NEAR_DAYS)
     ann["top"] = (ann["label"].shift().str.len() * LABEL_CHAR_PX + 12).where(gap < pd.Timedelta(days=LABEL_CLOSE_DAYS), 0)
+    # no label crosses a rate line or the threat mark: it starts below them (label_tops), and so does its dashed line,
+    # which keeps the line of a close event clear of the label before
+    ann["top"] = label_tops(ann, steps, thr)
     texts = alt.Chart(ann).mark_text(angle=270, align="right", baseline=alt.ExprRef("datum.right ? 'top' : 'bottom'"),
                                      dx=-4, dy=alt.ExprRef("datum.right ? 2 : -2"), y=alt.ExprRef("datum.top"),
                                      fontSize=10, color="#7a7a7a").encode(x=x, text="label:N")
     thr_x = alt.X("date:T", scale=alt.Scale(domain=domain))
     thr_rule = alt.Chart(thr).transform_filter("after_side != 'China'").mark_rule(
         strokeDash=[6, 4], strokeWidth=2, color=SIDE_COLORS["US"]).encode(
-        x=thr_x, y=alt.Y("from_pct:Q", scale=alt.Scale(domain=[0, 150])), y2="to_pct:Q")
+        x=thr_x, y=alt.Y("from_pct:Q", scale=alt.Scale(domain=[0, AFTER_Y_MAX])), y2="to_pct:Q")
     thr_pt = alt.Chart(thr).transform_filter("after_side != 'China'").mark_point(
         shape="triangle-up", filled=False, size=120, strokeWidth=2, color=SIDE_COLORS["US"]).encode(
-        x=thr_x, y=alt.Y("to_pct:Q", scale=alt.Scale(domain=[0, 150])), href="source_url:N",
+        x=thr_x, y=alt.Y("to_pct:Q", scale=alt.Scale(domain=[0, AFTER_Y_MAX])), href="source_url:N",
         tooltip=[alt.Tooltip("status:N", title="Status"), alt.Tooltip("planned_label:N", title="Was due"),
                  alt.Tooltip("to_pct:Q", title="Headline if applied (%)", format=".0f"),
                  alt.Tooltip("measure:N", title="Measure"), alt.Tooltip("source_label:N", title="Source")])
     return alt.layer(rules, texts, thr_rule, thr_pt, line, pts).add_params(side).properties(
-        width=WIDTH, height=360,
+        width=WIDTH, height=AFTER_HEIGHT,
         description=("Step chart of the headline additional tariff each side applied to all of the other's goods, "
                      f"{_day(AFTER_START)} to {_day(end)}, with a dashed line at each event: "
                      + "; ".join(f"{r.label.replace(';', ',')} ({r.date_label})" for r in ann.itertuples())

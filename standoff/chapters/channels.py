@@ -167,9 +167,11 @@ def channel_map_chart(channels: pd.DataFrame) -> alt.LayerChart:
                           "side": ["US", "China"]})
     # Headers keep the page's text colour: the side colours are for marks (3:1), not text (4.5:1).
     header = alt.Chart(heads).mark_text(fontSize=14, fontWeight="bold").encode(x=x, y=y, text="text:N")
-    rows = pd.DataFrame({"x": [0.5] * len(LEVELS), "y": [i - 0.42 for i in range(len(LEVELS))],
+    # each row's name starts at the left edge, above Washington's actors: between the columns it was crossed by the
+    # channels that run from one row to another
+    rows = pd.DataFrame({"x": [x_scale.domain[0]] * len(LEVELS), "y": [i - 0.42 for i in range(len(LEVELS))],
                          "text": [LEVEL_LABELS[lv] for lv in LEVELS]})
-    row_labels = alt.Chart(rows).mark_text(fontSize=11, fontStyle="italic", color="#6b6b6b").encode(
+    row_labels = alt.Chart(rows).mark_text(align="left", fontSize=11, fontStyle="italic", color="#6b6b6b").encode(
         x=x, y=y, text="text:N")
     return alt.layer(rules, points, label_us, label_cn, header, row_labels).resolve_scale(color="independent").properties(
         width=WIDTH, height=430,
@@ -317,17 +319,22 @@ def timeline_chart(contacts: pd.DataFrame) -> alt.LayerChart:
         x="from_date:T", x2="to_date:T",
         tooltip=[alt.Tooltip("label:N", title="Gap"), alt.Tooltip("from_label:N", title="From"),
                  alt.Tooltip("to_label:N", title="To")])
-    # the note ends at the band's right edge and runs left, over years with no call, so it stays inside on a phone
-    note = alt.Chart(band).transform_filter(in_period).mark_text(
-        align="right", baseline="top", dx=-3, dy=2, fontSize=12, fontWeight="bold", lineBreak="\n").encode(
-        x="to_date:T", y=alt.value(0), text="short_label:N")
+    # on all years the band is near the right end: the note ends at its right edge and runs left, over years with no
+    # call, so it stays inside on a phone; when the period filter shows the band's period the band starts near the
+    # left axis, so the note starts at its left edge and runs right
+    note_style = dict(baseline="top", dy=2, fontSize=12, fontWeight="bold", lineBreak="\n")
+    own_period = "period_pick == datum.period"
+    note = alt.Chart(band).transform_filter(in_period).transform_filter(f"!({own_period})").mark_text(
+        align="right", dx=-3, **note_style).encode(x="to_date:T", y=alt.value(0), text="short_label:N")
+    note_in_period = alt.Chart(band).transform_filter(own_period).mark_text(
+        align="left", dx=3, **note_style).encode(x="from_date:T", y=alt.value(0), text="short_label:N")
     dots = alt.Chart(t).transform_filter(in_period).transform_filter(in_kind).mark_point(
         filled=True, size=110, opacity=0.9).encode(
         x=x, y=alt.Y("kind:N", title=None, sort=kinds, scale=alt.Scale(domain=kinds, padding=1.3)),
         color=color, shape=alt.Shape("level_label:N", title="Level", legend=alt.Legend(orient="bottom")),
         tooltip=tooltip, href="source_url:N")
     first, last = t["start_date"].min(), t["start_date"].max()
-    return alt.layer(shade, note, dots).add_params(kind_pick, period_pick).properties(
+    return alt.layer(shade, note, note_in_period, dots).add_params(kind_pick, period_pick).properties(
         width=WIDTH, height=300,
         description=(
             f"Timeline of {len(t)} US-China contacts from {first:%B %Y} to {last:%B %Y}, one row per kind "

@@ -7,6 +7,8 @@ for charts, the charts themselves (Altair, Vega-Lite params only, so they work i
 
 from __future__ import annotations
 
+import textwrap
+
 import altair as alt
 import pandas as pd
 
@@ -88,64 +90,126 @@ def _short_rate(row) -> str:
     return ("up to " if several else "") + f"{_num(row['resulting_rate_pct'])}%"
 
 
-LABEL_OFFSETS = (0.25, -0.25, 0.42, -0.42)  # label heights around a lane, in turn, so neighbours do not collide
-LABEL_FLIP = "2019-11-01"  # labels of later steps sit left of their mark, inside the plot
 ROUNDS_DOMAIN = ("2018-03-01", "2020-03-31")
 ROUNDS_Y, ROUNDS_HEIGHT = (0.35, 2.8), 340
-# On a phone the plot is about PHONE_PX wide, too narrow for every label. There labels stack in rows (PHONE_ROWS: px
-# from the lane, nearest first) like stairs, so no leader line crosses a label: labels that fit right of their mark on
-# the outer side of the lane, the later one nearer; labels that sit left of their mark (near the right edge) between the
-# lanes, the earlier one nearer. A label that fits no row is left to its tooltip, as is a China step on the day of a US
-# step (the US label names the list it answers).
+# Labels are placed in px, for the narrowest plot of each layout: wide (a container of PHONE_CONTAINER px or more, its
+# plot at least WIDE_PX) and phone (plot at least PHONE_PX). A wider plot only moves marks apart, so what is clear at
+# these widths stays clear. Each label sits on a row above or below its side's lane (ROW_PX: px from the lane, nearest
+# first), right of its mark or left of it, joined to it by a thin leader line; the first place where it is clear of
+# every other label, leader line and mark wins, so no text crosses a line or a symbol. On a phone a label takes a line
+# for the step's name and one for its rate. The truce lines break where a label crosses them.
 PHONE_CONTAINER = 700  # px: a chart narrower than this (its plot under ~600 px) gets the phone layout
-PHONE_PX, CHAR_PX, GAP_PX = 240, 6, 4
-PHONE_ROWS = (24, 37, 50, 63, 76)
+WIDE_PX, PHONE_PX, CHAR_PX, LINE_PX, GAP_PX = 590, 240, 6, 12, 3
+ROW_PX = (22, 35, 48, 61, 74, 87)
+TRUCE_TOP_PX = {"wide": 14, "phone": 27}  # the truce names' one (two on a phone) lines at the top
+
+
+def _lane_px(lane: float) -> float:
+    return (ROUNDS_Y[1] - lane) / (ROUNDS_Y[1] - ROUNDS_Y[0]) * ROUNDS_HEIGHT
+
+
+def _place(r: pd.DataFrame, lines: pd.Series, plot_px: int, top_px: int) -> tuple[pd.Series, pd.Series]:
+    """Each label's row (in lane units; NaN where no place is clear: the tooltip names it) and whether it sits left of
+    its mark, for a plot ``plot_px`` wide whose top ``top_px`` px hold the truce names."""
+    d0, d1 = (pd.Timestamp(d) for d in ROUNDS_DOMAIN)
+    x = (r["date"] - d0).dt.days * plot_px / (d1 - d0).days
+    lane = r["lane"].map(_lane_px)
+    w = lines.map(lambda ls: max(map(len, ls)) * CHAR_PX)
+    h = lines.map(len) * LINE_PX
+    half = r["trade_covered_bn"].map(lambda v: (30 + 870 * v / 250 if pd.notna(v) else 50) ** 0.5 / 2 + 2)
+    boxes = [(x[i] - half[i], x[i] + half[i], lane[i] - half[i], lane[i] + half[i]) for i in r.index]  # the marks
+    ticks: list[tuple[float, float, float]] = []   # leader lines: x, y from, y to
+    placed: list[tuple[float, float, float, float]] = []
+    y = pd.Series(float("nan"), index=r.index)
+    left = pd.Series(False, index=r.index)
+    outward = r["actor"].map({"US": -1, "China": 1})   # px direction away from the other lane
+    wants_left = x + 3 + w > plot_px
+
+    def clear(i, yc, on_left) -> bool:
+        t, b = yc - h[i] / 2, yc + h[i] / 2
+        x0, x1 = (x[i] - 3 - w[i], x[i] - 3) if on_left else (x[i] + 3, x[i] + 3 + w[i])
+        if t < top_px or b > ROUNDS_HEIGHT - 2 or x0 < 0 or x1 > plot_px:
+            return False
+        r0, r1, r2, r3 = x0 - GAP_PX, x1 + GAP_PX, t - 1, b + 1
+        lo, hi = sorted((lane[i], yc))
+        return not (any(o[0] < r1 and o[1] > r0 and o[2] < r3 and o[3] > r2 for o in boxes + placed)
+                    or any(r0 < tx < r1 and min(a, c) < r3 and max(a, c) > r2 for tx, a, c in ticks)
+                    or any(o[0] - 1 < x[i] < o[1] + 1 and o[2] < hi and o[3] > lo for o in placed))
+
+    # like stairs: labels right of their mark from the last to the first, so an earlier step's leader line passes left
+    # of the later labels; then those left of their mark (near the right edge) from the first to the last
+    order = list(reversed(r.index[~wants_left])) + list(r.index[wants_left])
+    for i in order:
+        pref = (bool(wants_left[i]), not wants_left[i])
+        dirs = (-outward[i], outward[i]) if wants_left[i] else (outward[i], -outward[i])
+        spot = next(((lane[i] + d * row, on_left) for on_left in pref for d in dirs for row in ROW_PX
+                     if clear(i, lane[i] + d * row, on_left)), None)
+        if spot is None:
+            continue
+        yc, on_left = spot
+        x0, x1 = (x[i] - 3 - w[i], x[i] - 3) if on_left else (x[i] + 3, x[i] + 3 + w[i])
+        placed.append((x0, x1, yc - h[i] / 2, yc + h[i] / 2))
+        ticks.append((x[i], lane[i], yc))
+        y[i], left[i] = _lane_of(yc), on_left
+    return y, left
+
+
+def _lane_of(px: float) -> float:
+    return ROUNDS_Y[1] - px / ROUNDS_HEIGHT * (ROUNDS_Y[1] - ROUNDS_Y[0])
+
+
+def _label_lines(r: pd.DataFrame, phone: bool) -> pd.Series:
+    """A label's lines: one (name and rate), or on a phone the name in lines of at most 16 characters, then the rate."""
+    if not phone:
+        return r["label"].map(lambda t: [t])
+    return r.apply(lambda row: textwrap.wrap(row["name"], 16) + ([_short_rate(row)] if _short_rate(row) else []), axis=1)
 
 
 def rounds_layout(actions: pd.DataFrame) -> pd.DataFrame:
-    """:func:`first_term_rounds` plus chart positions: a lane per side and labels alternating above and below
-    (``label_y``, ``label_right``), and their phone rows (``phone_y``, empty where only the tooltip names the step,
-    and ``phone_right``)."""
+    """:func:`first_term_rounds` plus chart positions: a lane per side (``lane``) and each label's place in the wide
+    layout (``label_y``, ``label_right``: left of its mark) and on a phone (``phone_y``, ``phone_right``,
+    ``phone_label`` in lines); a ``*_y`` is empty where no place is clear (see :func:`_place`)."""
     r = first_term_rounds(actions)
     r["lane"] = r["actor"].map({"US": 2.0, "China": 1.0})
     r["label"] = (r["name"] + " " + r.apply(_short_rate, axis=1)).str.strip()
-    r["label_y"] = r["lane"]
-    for side in ("US", "China"):
-        idx = r.index[r["actor"] == side]
-        r.loc[idx, "label_y"] = r.loc[idx, "lane"] + [LABEL_OFFSETS[i % len(LABEL_OFFSETS)] for i in range(len(idx))]
-    r["label_right"] = r["date"] >= pd.Timestamp(LABEL_FLIP)
-    r["phone_y"], r["phone_right"] = _phone_rows(r)
+    r["label_y"], r["label_right"] = _place(r, _label_lines(r, False), WIDE_PX, TRUCE_TOP_PX["wide"])
+    phone_lines = _label_lines(r, True)
+    r["phone_y"], r["phone_right"] = _place(r, phone_lines, PHONE_PX, TRUCE_TOP_PX["phone"])
+    r["phone_label"] = phone_lines.str.join("\n")
     return r
 
 
-def _phone_rows(r: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    """Each label's height on a phone (NaN: tooltip only) and whether it sits left of its mark (see PHONE_ROWS)."""
+def truce_segments(tr: pd.DataFrame, r: pd.DataFrame) -> pd.DataFrame:
+    """Each truce's dashed line as segments (``y``, ``y2`` in lane units; ``layout`` wide or phone) that leave out the
+    rows where a label crosses the truce's date."""
     d0, d1 = (pd.Timestamp(d) for d in ROUNDS_DOMAIN)
-    x = (r["date"] - d0).dt.days * PHONE_PX / (d1 - d0).days
-    w = r["label"].str.len() * CHAR_PX
-    right = x + 3 + w > PHONE_PX  # would run out of the plot: sits left of its mark
-    start = (x - 3 - w).where(right, x + 3)
-    unit = (ROUNDS_Y[1] - ROUNDS_Y[0]) / ROUNDS_HEIGHT  # y units per px
-    y = pd.Series(float("nan"), index=r.index)
-    echo = (r["actor"] == "China") & r["date"].isin(r.loc[r["actor"] == "US", "date"])
-    for side, outward in (("US", 1), ("China", -1)):
-        for flip in (False, True):
-            idx = r.index[(r["actor"] == side) & (right == flip) & ~echo]
-            taken = {k: [] for k in PHONE_ROWS}
-            for i in (idx if flip else reversed(idx)):
-                a, b = start[i], start[i] + w[i]
-                row = next((k for k in PHONE_ROWS if all(b + GAP_PX <= c or a >= d + GAP_PX for c, d in taken[k])), None)
-                if row is not None:
-                    taken[row].append((a, b))
-                    y[i] = r.at[i, "lane"] + (-outward if flip else outward) * row * unit
-    return y, right
+    out = []
+    for layout, plot_px, col, right_col, lines in (("wide", WIDE_PX, "label_y", "label_right", _label_lines(r, False)),
+                                                   ("phone", PHONE_PX, "phone_y", "phone_right", _label_lines(r, True))):
+        x = (r["date"] - d0).dt.days * plot_px / (d1 - d0).days
+        w = lines.map(lambda ls: max(map(len, ls)) * CHAR_PX)
+        h = lines.map(len) * LINE_PX
+        for _, t in tr.iterrows():
+            xt = (t["date"] - d0).days * plot_px / (d1 - d0).days
+            gaps = []
+            for i in r.index[r[col].notna()]:
+                x0, x1 = (x[i] - 3 - w[i], x[i] - 3) if r.at[i, right_col] else (x[i] + 3, x[i] + 3 + w[i])
+                if x0 - GAP_PX <= xt <= x1 + GAP_PX:
+                    yc = _lane_px(r.at[i, col])
+                    gaps.append((yc - h[i] / 2 - 2, yc + h[i] / 2 + 2))
+            top = 0.0
+            for a, b in sorted(gaps) + [(ROUNDS_HEIGHT, ROUNDS_HEIGHT)]:
+                if a > top:
+                    out.append(t.to_dict() | {"layout": layout, "y": _lane_of(top), "y2": _lane_of(a)})
+                top = max(top, b)
+    return pd.DataFrame(out)
 
 
 def rounds_chart(actions: pd.DataFrame, contacts: pd.DataFrame) -> alt.LayerChart:
     """Timeline of the 2018-2020 tariff rounds, a lane per side, with the truces marked.
 
     Each step is a mark in its side's lane, labelled with its name and rate (on a phone, the labels that fit:
-    see :func:`rounds_layout`); mark size is the trade the list covered (a fixed small mark where no source
+    see :func:`_place`: every label on a wide screen); mark size is the trade the list covered (a fixed small mark where no source
     states it). Hollow marks never applied. A radio control (param ``round_status``) shows all steps, applied
     ones only or never-applied ones only. On a phone the legends stack and the truce names take two lines.
     """
@@ -180,6 +244,7 @@ def rounds_chart(actions: pd.DataFrame, contacts: pd.DataFrame) -> alt.LayerChar
     base = alt.Chart(rounds).transform_filter(keep)
     labelled = base.transform_calculate(
         ly="rounds_narrow ? datum.phone_y : datum.label_y", right="rounds_narrow ? datum.phone_right : datum.label_right",
+        shown="rounds_narrow ? datum.phone_label : datum.label",
     ).transform_filter("isValid(datum.ly)")
     sized = base.transform_filter("isValid(datum.trade_covered_bn)").mark_point(strokeWidth=2, opacity=0.85).encode(
         x=x, y=y, size=size, shape=shape, color=color, fill=fill, tooltip=tooltip, href="source_url:N")
@@ -189,10 +254,12 @@ def rounds_chart(actions: pd.DataFrame, contacts: pd.DataFrame) -> alt.LayerChar
     ticks = labelled.mark_rule(strokeWidth=1, opacity=0.5).encode(
         x=x, y=alt.Y("lane:Q", scale=yscale), y2="ly:Q", color=color)
     labels = labelled.mark_text(fontSize=10, align=alt.ExprRef("datum.right ? 'right' : 'left'"),
-                                dx=alt.ExprRef("datum.right ? -3 : 3")).encode(
-        x=x, y=alt.Y("ly:Q", scale=yscale), text="label:N", color=color)
-    rules = alt.Chart(tr).mark_rule(strokeDash=[4, 3], color="#7a7a7a").encode(
-        x=alt.X("date:T", scale=alt.Scale(domain=domain)), href="source_url:N",
+                                dx=alt.ExprRef("datum.right ? -3 : 3"), lineBreak="\n", lineHeight=LINE_PX).encode(
+        x=x, y=alt.Y("ly:Q", scale=yscale), text="shown:N", color=color)
+    # each truce's dashed line, broken where a label crosses it (truce_segments), in this width's layout
+    rules = alt.Chart(truce_segments(tr, rounds)).transform_filter(
+        "datum.layout == (rounds_narrow ? 'phone' : 'wide')").mark_rule(strokeDash=[4, 3], color="#7a7a7a").encode(
+        x=alt.X("date:T", scale=alt.Scale(domain=domain)), y=alt.Y("y:Q", scale=yscale), y2="y2:Q", href="source_url:N",
         tooltip=[alt.Tooltip("label:N", title="Event"), alt.Tooltip("date_label:N", title="Date"),
                  alt.Tooltip("outcome:N", title="Outcome"), alt.Tooltip("source_label:N", title="Source")])
     tr["label_lines"] = tr["label"].str.rsplit(" ", n=1).str.join("\n")  # "Buenos Aires" / "truce" on a phone

@@ -6,6 +6,8 @@ chapter's prose cites with {eval}. Nothing here types a number.
 
 from __future__ import annotations
 
+import textwrap
+
 import altair as alt
 import pandas as pd
 
@@ -110,6 +112,7 @@ def category_outcomes(p1: pd.DataFrame) -> pd.DataFrame:
 
 
 VIEW_CATEGORY = "By category"
+PHONE_LABEL_CHARS = 10  # see phase_one_chart
 VIEW_TOTAL = "Total"
 PART_COLORS = {
     "2020 additional commitment": SIDE_COLORS["US"],
@@ -192,6 +195,10 @@ def phase_one_chart(p1: pd.DataFrame) -> alt.LayerChart:
         href="source_url:N")
     # on a phone a long label takes a line a part ("$289bn:" / "57 % (original)" / ...), lifted by its extra lines
     labels["phone_text"] = labels["text"].str.replace(": ", ":\n").str.replace(" / ", "\n")
+    # and a category's share ("59 %" / "bought") a line of at most PHONE_LABEL_CHARS, inside its bar's slot: the first
+    # slot begins at the y axis, which a one-line label centred on its bar crossed
+    cat = labels["view"] == VIEW_CATEGORY
+    labels.loc[cat, "phone_text"] = labels.loc[cat, "text"].map(lambda t: "\n".join(textwrap.wrap(t, PHONE_LABEL_CHARS)))
     labels["phone_dy"] = -8 - 13 * labels["phone_text"].str.count("\n")
     text = alt.Chart(labels).transform_filter(flt).transform_calculate(
         shown="p1_narrow ? datum.phone_text : datum.text").mark_text(
