@@ -312,6 +312,7 @@ def after_facts(actions: pd.DataFrame, averages: pd.DataFrame, contacts: pd.Data
         "s122_lapse_date": _day(s122_lapse["effective_date"]),
         "s122_ran_days": int((s122_lapse["effective_date"] - s122_start).days),
         "fl_rate": _num(fl["resulting_rate_pct"]),
+        "cranes_rate": _num(a.loc["us-2026-11-10-s301-cranes-chassis", "rate_change_pp"]),
         "fl_date": _day(fl["effective_date"]),
         "fl_opened": _day(ev.loc["2026-03-12-ustr-forced-labor-301", "date"]),
         "fl_proposed": _day(ev.loc["2026-06-02-ustr-forced-labor-proposal", "date"]),
