@@ -46,6 +46,8 @@ def test_other_facts(facts):
     assert facts["tsy_cn_fall_pct"] == pytest.approx((1 - 652.3 / 1316.7) * 100)
     assert facts["tsy_uk_passes_cn"] == "March 2025"
     assert facts["apple_share"] == 17.1
+    assert (facts["soy_tariff_month"], facts["soy_halt_month"], facts["soy_zero_from"]) == \
+        ("March", "May", "September 2025")
 
 
 def test_trade_data_ratio(t):

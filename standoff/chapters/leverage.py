@@ -283,4 +283,7 @@ def leverage_facts(t: dict) -> dict:
         "soy_total_mt_2025": float(soy_imp.loc[(2025, "Total"), "volume_mt"]),
         "soy_commitment_mt": float(ev.loc["commitment-12mt-2026-01-20", "value"]),
         "soy_resumption_date": _day(ev.loc["resumption-2025-10-30", "date"]),
+        "soy_tariff_month": ev.loc["cn-ag-tariffs-2025-03-10", "date"].strftime("%B"),
+        "soy_halt_month": ev.loc["purchase-halt-2025-05", "date"].strftime("%B"),
+        "soy_zero_from": ev.loc["zero-imports-2025-09", "date"].strftime("%B %Y"),
     }
