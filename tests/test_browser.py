@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 
 import pytest
 from conftest import HTML, site_pages
+from test_text_marks import TEXT_ON_MARKS
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 
@@ -85,6 +86,7 @@ def visits(browser, server):
                           if v["impact"] in ("serious", "critical")]
             if rel in CHART_PAGES:
                 log["text_fit"] = page.evaluate(TEXT_FIT)
+                log["text_marks"] = page.evaluate(TEXT_ON_MARKS)
                 log["labels"] = page.evaluate("""() => Array.from(document.querySelectorAll("[id^='altair-viz-'] svg.marks"))
                     .map(s => s.getAttribute('aria-label') || '')""")
                 log["tables"] = page.locator("details.standoff-data table").count()
@@ -275,10 +277,16 @@ def test_chart_text_fits_and_does_not_overlap_on_desktop(visits, rel):
     assert problems == [], f"{rel} at 1280 px:\n" + "\n".join(problems)
 
 
+@pytest.mark.parametrize("rel", CHART_PAGES)
+def test_chart_text_does_not_cross_data_marks_on_desktop(visits, rel):
+    problems = visits[rel]["text_marks"]
+    assert problems == [], f"{rel} at 1280 px:\n" + "\n".join(problems)
+
+
 @pytest.mark.parametrize("rel", PAGES)
 def test_phone_width_has_no_sideways_scroll(browser, server, rel):
     """At a phone's width (375 px): no sideways scroll, every chart inside the screen, and every chart's text inside
-    its chart and clear of other text."""
+    its chart, clear of other text and of the data's lines, rules and symbols (test_text_marks.TEXT_ON_MARKS)."""
     ctx, page, _ = _open(browser, f"{server}/{rel}", viewport={"width": 375, "height": 800})
     try:
         page.wait_for_timeout(300)
@@ -288,7 +296,7 @@ def test_phone_width_has_no_sideways_scroll(browser, server, rel):
             .map(s => [s.getBoundingClientRect().right, document.documentElement.clientWidth])""")
         for right, width in widths:
             assert right <= width + 1, f"{rel}: a chart ends at {right}px in a {width}px viewport"
-        problems = page.evaluate(TEXT_FIT)
+        problems = page.evaluate(TEXT_FIT) + page.evaluate(TEXT_ON_MARKS)
         assert problems == [], f"{rel} at 375 px:\n" + "\n".join(problems)
     finally:
         ctx.close()
