@@ -10,7 +10,8 @@
 #   make bench   build times, notebook times, page weights and paint times against the template, data load time,
 #                grading time per submission and for 60 generated submissions, make check and the whole suite's
 #                wall time (after make book). Parts alone: BENCH=--only-pages (weighs _build/html), --only-tests,
-#                --only-grading
+#                --only-grading; BENCH="--only-pages --against DIR" also paints the chart pages of another build
+#                (DIR = its _build/html), interleaved with this one's
 #   make vendor  re-vendor vega/vega-lite/vega-embed + widget manager from npm into _static/vendor
 #   make outputs re-execute the notebooks in place (after changing data/ or standoff/)
 #   make assignments  build the otter-grader assignments and the student kits into _build/assignments (and copy

@@ -109,6 +109,25 @@ def weigh(browser, url: str) -> dict:
     return {"sizes": sizes, "total": sum(sizes.values()), "charts": n, "external": external}
 
 
+def compare_paint(browser, pairs: list[tuple[str, str, str]], runs: int = 7) -> None:
+    """Paint times of pages of this build against another build (``--against DIR``), loads interleaved in one run so
+    the machine's load falls on both alike: ``pairs`` holds (label, this build's URL, the other build's URL or "")."""
+    times: dict[tuple[str, int], list[float]] = {}
+    for _ in range(runs):
+        for label, *urls in pairs:
+            for k, url in enumerate(urls):
+                if url:
+                    times.setdefault((label, k), []).extend(paint_times(browser, url, runs=1))
+    print(f"against    paint times, this build vs --against, {runs} interleaved loads each (median; slowest):")
+    for label, *_ in pairs:
+        new, old = (sorted(times.get((label, k), [])) for k in (0, 1))
+        med = lambda v: v[len(v) // 2]  # noqa: E731
+        this = f"{med(new):.2f} s ({new[-1]:.2f})" if new else "-"
+        other = f"   against {med(old):.2f} s ({old[-1]:.2f})" if old else ""
+        ratio = f"   ratio {med(new) / med(old):.2f}" if new and old else ""
+        print(f"           {label:46} {this}{other}{ratio}")
+
+
 def paint_times(browser, url: str, runs: int = 3) -> list[float]:
     """Seconds from navigation until every chart on ``url`` is painted, by the page's own clock, one fresh load each.
 
@@ -126,8 +145,9 @@ def paint_times(browser, url: str, runs: int = 3) -> list[float]:
     return out
 
 
-def bench_pages(html: Path, tmp: Path) -> None:
-    """Bytes each page of ``html`` loads and when its charts are painted, against the template's intro page."""
+def bench_pages(html: Path, tmp: Path, against: Path | None = None) -> None:
+    """Bytes each page of ``html`` loads and when its charts are painted, against the template's intro page; with
+    ``against`` (another build's html folder), the chart pages' paint times of both builds, interleaved."""
     from playwright.sync_api import sync_playwright
 
     jb = str(BIN / "jupyter-book")
@@ -152,6 +172,14 @@ def bench_pages(html: Path, tmp: Path) -> None:
                 paint = (f"  charts={w['charts']} all painted {times[len(times) // 2]:.2f} s after navigation"
                          f" (median of {len(times)} loads; slowest {times[-1]:.2f} s)")
             print(f"           {rel:34} {w['total']:>10,} B  x{w['total'] / base['total']:.2f} template{paint}  [{parts}]")
+        if against is not None:
+            other_httpd, other_url = serve(against)
+            pairs = [(rel, f"{book_url}/{rel}", f"{other_url}/{rel}" if (against / rel).is_file() else "")
+                     for rel in site_pages(html) if "altair-viz-" in (html / rel).read_text(encoding="utf-8")]
+            pairs += [(f"{rel} (only --against)", "", f"{other_url}/{rel}") for rel in site_pages(against)
+                      if not (html / rel).is_file() and "altair-viz-" in (against / rel).read_text(encoding="utf-8")]
+            compare_paint(browser, pairs)
+            other_httpd.shutdown()
         browser.close()
     book_httpd.shutdown()
     tpl_httpd.shutdown()
@@ -191,8 +219,13 @@ def main() -> None:
     if "--only-pages" in sys.argv:   # the site as built by `make book`
         if not (ROOT / "_build" / "html" / "intro.html").is_file():
             raise SystemExit("bench --only-pages weighs _build/html: run `make book` first")
+        against = None
+        if "--against" in sys.argv:   # another build's html folder, e.g. of an earlier commit
+            against = Path(sys.argv[sys.argv.index("--against") + 1]).resolve()
+            if not (against / "intro.html").is_file():
+                raise SystemExit(f"bench --against {against}: not a built site (no intro.html)")
         with tempfile.TemporaryDirectory() as tmp:
-            return bench_pages(ROOT / "_build" / "html", Path(tmp))
+            return bench_pages(ROOT / "_build" / "html", Path(tmp), against)
     jb = str(BIN / "jupyter-book")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
