@@ -199,8 +199,9 @@ def _keyboard_failures(page, rel) -> list[str]:
     return bad
 
 
-def _control_failures(page, rel) -> list[str]:
-    """Every Vega control, each from a freshly loaded page (reloaded after each): changing it changes its chart."""
+def _control_failures(page, rel, text: list[str]) -> list[str]:
+    """Every Vega control, each from a freshly loaded page (reloaded after each): changing it changes its chart.
+    Appends to ``text`` what TEXT_FIT and TEXT_ON_MARKS find on the page in the state the control left it."""
     bad = []
     embeds = page.locator("[id^='altair-viz-']")
     for i, el, what in _controls(page):
@@ -211,6 +212,8 @@ def _control_failures(page, rel) -> list[str]:
         page.wait_for_timeout(250)
         if svg.inner_html() == before:
             bad.append(f"{rel}: {what} did not change the chart")
+        # the chart as the control left it: its text still inside it, clear of other text and of the data's marks
+        text.extend(f"after {what}: {p}" for p in page.evaluate(TEXT_FIT) + page.evaluate(TEXT_ON_MARKS))
         page.reload(wait_until="load")
         _wait_for_charts(page)
         embeds = page.locator("[id^='altair-viz-']")
@@ -227,8 +230,9 @@ def interactions(browser, server):
         if rel not in done:
             ctx, page, _ = _open(browser, f"{server}/{rel}")
             try:
-                controls = _control_failures(page, rel)
-                done[rel] = {"controls": controls, "keyboard": _keyboard_failures(page, rel)}
+                text: list[str] = []
+                controls = _control_failures(page, rel, text)
+                done[rel] = {"controls": controls, "text": text, "keyboard": _keyboard_failures(page, rel)}
             finally:
                 ctx.close()
         return done[rel]
@@ -239,6 +243,13 @@ def interactions(browser, server):
 def test_every_vega_control_changes_its_chart(interactions, rel):
     bad = interactions(rel)["controls"]
     assert not bad, "\n".join(bad)
+
+
+@pytest.mark.parametrize("rel", CHART_PAGES)
+def test_chart_text_fits_after_each_control_on_desktop(interactions, rel):
+    """The text checks of the first state (TEXT_FIT, TEXT_ON_MARKS) in the state each control leaves its chart in."""
+    problems = interactions(rel)["text"]
+    assert problems == [], f"{rel} at 1280 px:\n" + "\n".join(problems)
 
 
 def test_one_search_box_per_page_at_desktop_width(visits):

@@ -205,8 +205,10 @@ def phase_one_chart(p1: pd.DataFrame) -> alt.LayerChart:
         fontSize=11, lineBreak="\n", lineHeight=13, dy=alt.ExprRef("p1_narrow ? datum.phone_dy : -8")).encode(
         x=x, y=alt.Y("top:Q"), text="shown:N",
         color=alt.condition("datum.missing", alt.value("#c8553d"), alt.value("#555555")))
+    # resize: the y axis's labels widen when the radio control switches to the totals (hundreds of billions); Vega lays
+    # the chart out again so its title stays inside the chart
     return alt.layer(bar, text).add_params(view, narrow).properties(
-        width=WIDTH, height=320,
+        width=WIDTH, height=320, autosize=alt.AutoSizeParams(type="fit-x", contains="padding", resize=True),
         description=("Bar chart of the Phase One purchase commitments. By category: China's additional "
                      "commitments for 2020 and 2021 in manufactured goods, agriculture, energy and services, each "
                      "labelled with the share bought (energy has no sourced outcome). Total: the two-year target "

@@ -34,8 +34,7 @@ OUTCOME_COLORS = {"US prevails (China concedes)": SIDE_COLORS["US"],
                   "China prevails (US concedes)": SIDE_COLORS["China"],
                   "Both hold (collision)": KIND_COLORS["summit"],
                   "Both concede": KIND_COLORS["envoy"]}
-
-
+WOA_HEIGHT = 300  # px: the war-of-attrition chart's plot height
 
 
 def _source(source_id: str) -> tuple[str, str]:
@@ -323,10 +322,12 @@ def attrition_chart(flows: pd.DataFrame, actions: pd.DataFrame, contacts: pd.Dat
     etext = exp_rule.mark_text(align="left", dx=4, y=14, fontSize=12, fontWeight="bold").encode(x="ew:Q", text="label:N")
     obs = pd.DataFrame({"weeks": [t["weeks_to_talks"]],
                         "label": [f"Geneva talks: {t['weeks_to_talks']:.0f} weeks"]})
-    orule = alt.Chart(obs).mark_rule(strokeWidth=2, color=KIND_COLORS["ministerial"]).encode(x="weeks:Q")
+    # the gold line starts below the row of the expected-duration label, which may sit on either side of it
+    orule = alt.Chart(obs).mark_rule(strokeWidth=2, color=KIND_COLORS["ministerial"]).encode(
+        x="weeks:Q", y=alt.value(24), y2=alt.value(WOA_HEIGHT))
     otext = alt.Chart(obs).mark_text(align="left", dx=-2, y=-9, fontSize=12).encode(x="weeks:Q", text="label:N")
     return alt.layer(area, erule, etext, orule, otext).add_params(cu, cc, vu, vc, narrow_param("woa_narrow")).properties(
-        width=WIDTH, height=300,
+        width=WIDTH, height=WOA_HEIGHT,
         description=("Stacked area chart of the war of attrition: for each week after both peak tariffs were in "
                      "force, the chance that neither side has conceded, that the US has, or that China has. A dashed "
                      "line marks the expected duration and a gold line the weeks until the Geneva talks. Sliders set "
