@@ -136,6 +136,13 @@ def test_scorecard_dates_and_spans_come_from_the_data(t):
     assert "Illumina ban reported lifted (November 2025)" in status["Probes and bans on US firms"]
 
 
+def test_prose_says_when_a_suspension_ends_after_our_sources(facts):
+    # the October 2025 rare-earth controls were suspended until 10 Nov 2026, after data_as_of (7 Aug 2026)
+    assert facts["re_suspended_until"] == "10 November 2026"
+    assert facts["re_after_suspension"] == ("Whether China renewed the suspension then is not in our sources, "
+                                            "which stop on 7 August 2026.")
+
+
 def test_until_names_the_gap_only_when_the_outcome_is_unknown():
     assert B._until("2026-11-10", "Unknown as of data_as_of: no source") == \
         "until 10 November 2026 (our sources stop before that date)"

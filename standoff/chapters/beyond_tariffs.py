@@ -14,7 +14,7 @@ import textwrap
 import altair as alt
 import pandas as pd
 
-from .. import data, tariffs
+from .. import checks, data, tariffs
 from ..charts import PLOT_NARROW, ROW_DROP, ROW_STEP, SOURCE_TIP, mapped_color, row_labels, row_y, top_legend
 from ..fmt import day as _day
 from ..theme import SIDE_COLORS, WIDTH
@@ -252,7 +252,7 @@ def _until(end, outcome) -> str:
     """"until <end>" and, where the data says what followed is unknown, that our sources stop before that date (it
     may be past when the page is read)."""
     text = f"until {_day(end)}"
-    if isinstance(outcome, str) and outcome.startswith("Unknown as of data_as_of"):
+    if isinstance(outcome, str) and checks.UNKNOWN.match(outcome):
         text += " (our sources stop before that date)"
     return text
 
@@ -493,6 +493,10 @@ def beyond_tariffs_facts(t: dict) -> dict:
         "re_october_date": _day(rec.loc["cn-2025-10-09-ann57", "announced_date"]),
         "re_suspension_date": _day(rec.loc["cn-2025-11-07-ann70", "announced_date"]),
         "re_suspended_until": _day(rec.loc["cn-2025-10-09-ann57", "suspended_until"]),
+        # what the data know of that date: unknown (our sources stop before it) or what happened
+        "re_after_suspension": (f"Whether China renewed the suspension then is not in our sources, which stop on "
+                                f"{_day(data.data_as_of())}." if checks.UNKNOWN.match(str(rec.loc["cn-2025-10-09-ann57", "outcome"]))
+                                else str(rec.loc["cn-2025-10-09-ann57", "outcome"])),
         # treasuries
         "tsy_cn_first": float(cn.iloc[0]["holdings_bn"]), "tsy_first_month": cn.iloc[0]["date"].strftime("%B %Y"),
         "tsy_cn_last": float(cn.iloc[-1]["holdings_bn"]), "tsy_last_month": cn.iloc[-1]["date"].strftime("%B %Y"),
