@@ -73,6 +73,15 @@ def row_labels(rows: pd.DataFrame, y: alt.Y, text: str, **encode) -> alt.Chart:
         x=alt.value(0), y=y, text=text, **encode)
 
 
+def month_axis(dates: pd.Series, **kw) -> alt.Axis:
+    """A time axis labelled by month ("%b %Y") whose ticks are never closer than a month: on a wide chart over a few
+    months (JupyterLab's ~950 px) Vega picked half-month ticks and a month's label repeated. At most one tick per
+    90 px of width and per month that ``dates`` span."""
+    lo, hi = pd.Timestamp(dates.min()), pd.Timestamp(dates.max())
+    months = (hi.year - lo.year) * 12 + hi.month - lo.month + 1
+    return alt.Axis(format="%b %Y", labelAngle=0, tickCount=alt.ExprRef(f"min(ceil(width / 90), {months})"), **kw)
+
+
 def derived_notes(df: pd.DataFrame) -> pd.Series:
     """Per row: "" for a value the source states, "Derived: <how>" for one the book computed (``derived``)."""
     return df["derived"].fillna(False).map({True: "Derived: ", False: ""}) + df["derived_method"].fillna("")

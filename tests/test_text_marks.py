@@ -126,3 +126,47 @@ def test_text_on_marks_flags_a_label_on_a_line_and_not_one_beside_it(browser, se
     finally:
         ctx.close()
     assert problems == ['chart "on": text "a label" crosses a line mark'], problems
+
+
+# Each axis's visible labels, for every chart drawn in a container ``w`` px wide; repeated ones listed.
+REPEATED_LABELS = """async ([specs, w]) => {
+  const out = [];
+  for (const [where, spec] of specs) {
+    const el = document.createElement('div');
+    el.style.width = w + 'px';
+    document.body.appendChild(el);
+    await vegaEmbed(el, spec, {mode: 'vega', actions: false, renderer: 'svg'});
+    el.querySelectorAll('g.role-axis').forEach(ax => {
+      const l = Array.from(ax.querySelectorAll('g.role-axis-label text'))
+        .filter(t => t.getAttribute('opacity') !== '0').map(t => t.textContent);
+      const again = [...new Set(l.filter((x, k) => l.indexOf(x) !== k))];
+      if (again.length) out.push(`${where} "${(spec.description || '').slice(0, 40)}": axis labels repeat: ${again}`);
+    });
+    el.remove();
+  }
+  return out;
+}"""
+
+
+def test_no_axis_repeats_a_label_in_a_wide_container(browser, server):
+    """Every chart of the site drawn 950 px wide (a JupyterLab notebook's width; the site's column is narrower): no
+    axis shows a label twice (a month axis with half-month ticks did: standoff.charts.month_axis)."""
+    import json
+    import re
+
+    from conftest import HTML, site_pages
+
+    chart = re.compile(r'<script type="application/json" data-standoff-chart="vega">(.*?)</script>', re.S)
+    specs = [[rel, json.loads(m.group(1))] for rel in site_pages(HTML)
+             for m in chart.finditer((HTML / rel).read_text(encoding="utf-8"))]
+    assert len(specs) > 20
+    ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        page = ctx.new_page()
+        page.goto(f"{server}/_static/vendor/VERSIONS.txt")
+        page.set_content(f'<script src="{server}/_static/vendor/vega-offline.js"></script>')
+        page.wait_for_function("() => typeof vegaEmbed === 'function'")
+        problems = page.evaluate(REPEATED_LABELS, [specs, 950])
+    finally:
+        ctx.close()
+    assert problems == [], "\n".join(problems)

@@ -15,7 +15,17 @@ import altair as alt
 import pandas as pd
 
 from .. import checks, data, tariffs
-from ..charts import PLOT_NARROW, ROW_DROP, ROW_STEP, SOURCE_TIP, mapped_color, row_labels, row_y, top_legend
+from ..charts import (
+    PLOT_NARROW,
+    ROW_DROP,
+    ROW_STEP,
+    SOURCE_TIP,
+    mapped_color,
+    month_axis,
+    row_labels,
+    row_y,
+    top_legend,
+)
 from ..fmt import day as _day
 from ..theme import SIDE_COLORS, WIDTH
 from . import leverage
@@ -97,7 +107,7 @@ def rare_earth_controls_chart(df: pd.DataFrame) -> alt.LayerChart:
     colors = {"in force": "#2e8a57", "suspended": "#b8860b", "status not stated": "#7a7a7a"}
     df = df.assign(name=df["label"] + df["count_text"].map(lambda v: f" ({v})" if v else ""))
     y = row_y("label:N", list(df["label"]))
-    x = alt.X("announced_date:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0))
+    x = alt.X("announced_date:T", title=None, axis=month_axis(pd.concat([df["announced_date"], df["end"]])))
     tip = [alt.Tooltip("label:N", title="Measure"), alt.Tooltip("category:N", title="Kind"),
            alt.Tooltip("count_text:N", title="Count"), alt.Tooltip("elements_text:N", title="Elements"),
            alt.Tooltip("effective_text:N", title="Effective"), alt.Tooltip("status_label:N", title="Status"),
@@ -215,7 +225,7 @@ def blacklist_data(ntm: pd.DataFrame) -> pd.DataFrame:
 def blacklist_chart(df: pd.DataFrame) -> alt.LayerChart:
     rows = sorted(df["row"].unique(), key=lambda r: (not r.startswith("China"), r))
     y = row_y("row:N", rows)
-    x = alt.X("date:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0, offset=6))
+    x = alt.X("date:T", title=None, axis=month_axis(df["date"], offset=6))
     tip = [alt.Tooltip("row:N", title="Measure"), alt.Tooltip("date_label:N", title="Date"),
            alt.Tooltip("targets:N", title="Targets"), alt.Tooltip("count_text:N", title="Count (as stated)"),
            alt.Tooltip("status:N", title="Status"), alt.Tooltip("until_text:N", title="Suspended until"),

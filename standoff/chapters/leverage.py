@@ -14,7 +14,7 @@ import altair as alt
 import pandas as pd
 
 from .. import calculator, data, tariffs
-from ..charts import ROW_DROP, ROW_STEP, SOURCE_TIP, mapped_color, row_labels, row_y, top_legend
+from ..charts import ROW_DROP, ROW_STEP, SOURCE_TIP, mapped_color, month_axis, row_labels, row_y, top_legend
 from ..fmt import day as _day
 from ..theme import SIDE_COLORS, WIDTH
 
@@ -97,7 +97,7 @@ def room_chart(room: pd.DataFrame) -> alt.LayerChart:
     """Step lines: the other side's goods (2024 values) each side could still tariff more, in 2025–26."""
     pick = alt.param(name="room_measure", value=ROOM_MEASURES[1],
                      bind=alt.binding_radio(options=list(ROOM_MEASURES), name="Room measured as: "))
-    x = alt.X("date:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0))
+    x = alt.X("date:T", title=None, axis=month_axis(room["date"]))
     y = alt.Y("room_bn:Q", title="USD bn of 2024 trade")
     color = alt.Color("side_label:N", title=None,
                       scale=alt.Scale(domain=list(ROOM_SIDES.values()), range=list(SIDE_COLORS.values())),
@@ -183,7 +183,7 @@ def soy_events_data(events: pd.DataFrame) -> pd.DataFrame:
 
 def soy_events_chart(df: pd.DataFrame) -> alt.LayerChart:
     df = df.assign(name=df["label"] + df["value_text"].map(lambda v: f": {v}" if v else ""))
-    x = alt.X("date:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0))
+    x = alt.X("date:T", title=None, axis=month_axis(df["date"]))
     y = row_y("label:N", list(df["label"]))
     tip = [alt.Tooltip("label:N", title="Event"), alt.Tooltip("date_label:N", title="Date"),
            alt.Tooltip("detail:N", title="What happened"), alt.Tooltip("value_text:N", title="Value"),
