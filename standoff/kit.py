@@ -40,7 +40,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # otter's checks, plus JupyterLab to open the notebook. Versions come from requirements.txt (the
 # book's pins) or, for packages the book only gets indirectly, from the environment that builds the kit.
 STUDENT_PACKAGES = ("otter-grader", "jupyterlab", "ipykernel", "ipywidgets", "pandas", "numpy", "altair",
-                    "nbformat", "nbclient", "pyyaml")
+                    "nbformat", "nbclient", "pyyaml", "jsonschema")
+# jsonschema is pinned for speed, not for an import of the notebook's: requirements.txt explains why (every kernel
+# and JupyterLab start imports it through altair and nbformat).
 
 WHEEL_NAME = re.compile(r"^standoff-[^-]+-py3-none-any\.whl$")
 

@@ -52,6 +52,20 @@ def test_student_requirements_from_the_repository_pins():
     assert all("==" in ln for ln in text.splitlines() if ln and not ln.startswith("#"))
 
 
+def test_no_slow_iri_parser_at_import_in_the_book_or_the_kit():
+    """jsonschema 4.25+ imports rfc3987-syntax, which builds its Lark parsers at import (1.3-1.8 s in every kernel,
+    nbconvert, otter and JupyterLab process). requirements.txt pins a jsonschema without it, and the kit gets the
+    same pin; this fails when an upgrade brings it back."""
+    reqs = (ROOT / "requirements.txt").read_text()
+    pin = re.search(r"^jsonschema==(\S+)", reqs, re.M)
+    assert pin, "requirements.txt: pin jsonschema (see the comment there)"
+    assert f"jsonschema=={pin.group(1)}" in kit.student_requirements(reqs).splitlines()
+    proc = subprocess.run([sys.executable, "-c", "import sys, altair, nbformat, otter\n"
+                           "print(sorted(m for m in sys.modules if m in ('rfc3987_syntax', 'lark')))"],
+                          capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "[]", f"imported at start-up: {proc.stdout.strip()}"
+
+
 def test_readme_covers_every_system_and_checking():
     text = kit.readme("strategy", "Chicken", "The logic of the standoff", "standoff-0.1.0-py3-none-any.whl")
     for needle in ("python3 -m venv .venv", "py -m venv .venv", r".venv\Scripts\python -m pip install",
