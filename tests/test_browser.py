@@ -61,10 +61,10 @@ CHAPTERS = [p for p in PAGES if p.startswith("chapters/")]
 
 @pytest.fixture(scope="module")
 def visits(browser, server):
-    """Every page opened ONCE at desktop width; the read-only checks run on that one load, in this order: requests
-    and console, charts drawn, axe, text alternatives, chart text contrast in light then dark mode, and (chapters)
-    printing. The tests below assert on what was recorded. Checks that change a page (controls, keyboard) or need
-    another viewport (phone) open their own."""
+    """Every page opened ONCE at desktop width; every desktop check runs on that one load, in this order: first the
+    read-only ones (requests and console, charts drawn, axe, text alternatives, chart text contrast in light then
+    dark mode), then those that change the page (every Vega control, each set back after; the keyboard; and, for
+    chapters, printing). The tests below assert on what was recorded. The phone checks open their own pages."""
     axe_mod = pytest.importorskip("axe_playwright_python.sync_playwright")
     out = {}
     for rel in PAGES:
@@ -96,6 +96,11 @@ def visits(browser, server):
                     page.wait_for_timeout(200)
                     log[f"contrast {mode}"] = page.evaluate(CONTRAST)
                 page.evaluate("([t, m]) => { document.documentElement.dataset.theme = t; document.documentElement.dataset.mode = m; }", theme)
+            # then the checks that change the page: every Vega control (each set back after), the keyboard, printing
+            text: list[str] = []
+            log["controls"] = _control_failures(page, rel, text)
+            log["text after controls"] = text
+            log["keyboard"] = _keyboard_failures(page, rel)
             if rel in CHAPTERS:
                 log["print"] = _print_check(page)
         finally:
@@ -151,6 +156,21 @@ async (el) => {
   el.value = 'x'; fire(el); return el.value;
 }
 """
+# The state a control's chart was in before the control changed: for a radio, the radio that was checked.
+CONTROL_STATE = """
+(el) => el.type === 'radio' ? Array.from(el.closest('.vega-bind').querySelectorAll('input[type=radio]')).findIndex(r => r.checked)
+      : el.type === 'checkbox' ? el.checked : el.tagName === 'SELECT' ? el.selectedIndex : el.value
+"""
+# Set a control back to that state, as a reader would: click the radio or box, pick the option, move the slider.
+RESTORE_CONTROL = """
+([el, state]) => {
+  const fire = (t) => { t.dispatchEvent(new Event('input', {bubbles: true})); t.dispatchEvent(new Event('change', {bubbles: true})); };
+  if (el.type === 'radio') { el.closest('.vega-bind').querySelectorAll('input[type=radio]')[state].click(); return; }
+  if (el.type === 'checkbox') { if (el.checked !== state) el.click(); return; }
+  if (el.tagName === 'SELECT') { el.selectedIndex = state; fire(el); return; }
+  el.value = state; fire(el);
+}
+"""
 
 
 def _controls(page):
@@ -199,56 +219,45 @@ def _keyboard_failures(page, rel) -> list[str]:
     return bad
 
 
+def _svg_parts(svg: str) -> list[str]:
+    """An SVG's elements, sorted: the same chart drawn again may list equal axis ticks in another order."""
+    return sorted(svg.replace("><", ">\n<").splitlines())
+
+
 def _control_failures(page, rel, text: list[str]) -> list[str]:
-    """Every Vega control, each from a freshly loaded page (reloaded after each): changing it changes its chart.
-    Appends to ``text`` what TEXT_FIT and TEXT_ON_MARKS find on the page in the state the control left it."""
+    """Every Vega control, one at a time: changing it changes its chart, and setting it back brings the chart back
+    exactly as it was (so each control starts from the page's first state, as after a reload, and a reader can undo
+    what they did). Appends to ``text`` what TEXT_FIT and TEXT_ON_MARKS find in the state each control leaves."""
     bad = []
     embeds = page.locator("[id^='altair-viz-']")
     for i, el, what in _controls(page):
         svg = embeds.nth(i).locator("svg.marks")
         before = svg.inner_html()
         el.scroll_into_view_if_needed()
+        state = el.evaluate(CONTROL_STATE)
         el.evaluate(CHANGE_CONTROL)
         page.wait_for_timeout(250)
         if svg.inner_html() == before:
             bad.append(f"{rel}: {what} did not change the chart")
         # the chart as the control left it: its text still inside it, clear of other text and of the data's marks
         text.extend(f"after {what}: {p}" for p in page.evaluate(TEXT_FIT) + page.evaluate(TEXT_ON_MARKS))
-        page.reload(wait_until="load")
-        _wait_for_charts(page)
-        embeds = page.locator("[id^='altair-viz-']")
+        page.evaluate(RESTORE_CONTROL, [el.element_handle(), state])
+        page.wait_for_timeout(250)
+        if _svg_parts(svg.inner_html()) != _svg_parts(before):
+            bad.append(f"{rel}: {what} set back did not bring the chart back to its first state")
     return bad
 
 
-@pytest.fixture(scope="module")
-def interactions(browser, server):
-    """Per page, on demand and once: every control (the page is reloaded after each), then the keyboard check on
-    the page as reloaded after the last control."""
-    done = {}
-
-    def get(rel):
-        if rel not in done:
-            ctx, page, _ = _open(browser, f"{server}/{rel}")
-            try:
-                text: list[str] = []
-                controls = _control_failures(page, rel, text)
-                done[rel] = {"controls": controls, "text": text, "keyboard": _keyboard_failures(page, rel)}
-            finally:
-                ctx.close()
-        return done[rel]
-    return get
-
-
 @pytest.mark.parametrize("rel", PAGES)
-def test_every_vega_control_changes_its_chart(interactions, rel):
-    bad = interactions(rel)["controls"]
+def test_every_vega_control_changes_its_chart(visits, rel):
+    bad = visits[rel]["controls"]
     assert not bad, "\n".join(bad)
 
 
 @pytest.mark.parametrize("rel", CHART_PAGES)
-def test_chart_text_fits_after_each_control_on_desktop(interactions, rel):
+def test_chart_text_fits_after_each_control_on_desktop(visits, rel):
     """The text checks of the first state (TEXT_FIT, TEXT_ON_MARKS) in the state each control leaves its chart in."""
-    problems = interactions(rel)["text"]
+    problems = visits[rel]["text after controls"]
     assert problems == [], f"{rel} at 1280 px:\n" + "\n".join(problems)
 
 
@@ -374,9 +383,9 @@ def test_print_gives_vector_charts_without_navigation(visits, rel):
 
 
 @pytest.mark.parametrize("rel", PAGES)
-def test_vega_controls_work_from_the_keyboard(interactions, rel):
+def test_vega_controls_work_from_the_keyboard(visits, rel):
     """Each chart's first control: it has a visible label, takes focus, and an arrow key changes the chart."""
-    bad = interactions(rel)["keyboard"]
+    bad = visits[rel]["keyboard"]
     assert not bad, "\n".join(bad)
 
 

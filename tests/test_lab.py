@@ -2,8 +2,9 @@
 
 One JupyterLab server for the session, started from the repository root on 127.0.0.1 with a random
 free port and a token, with its own settings (no autosave: the test never writes a notebook) and
-killed at the end. For every chapter notebook, in a fresh workspace, with every request to another
-host blocked and counted:
+killed at the end. Every chapter notebook is opened in turn in one JupyterLab page (a fresh workspace; each
+notebook opened with the app's own "open" command, then closed), with every request to another host
+blocked and counted:
 
 - on opening (before anything runs) the prose shows no MyST markup as literal text and every
   {eval} shows a value (stored in the notebook by `make outputs`);
@@ -76,7 +77,10 @@ def lab(tmp_path_factory):
     cmd = [str(JUPYTER), "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
            f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={ROOT}",
            f"--LabApp.user_settings_dir={settings}", f"--LabApp.workspaces_dir={tmp / 'workspaces'}",
-           "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+           "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+           # window.jupyterapp: the test opens each chapter with the app's own "open" command (as the file browser
+           # does), in one JupyterLab page, instead of loading the whole app again for every chapter
+           "--LabApp.expose_app_in_browser=True"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")
     log = open(tmp / "server.log", "w")
@@ -227,6 +231,41 @@ def _widget_checks(page, rel: str) -> int:
     return changed
 
 
+_LAB_PAGE: dict = {}   # the JupyterLab page the chapters share while each one passes: {"page": Page, "log": [...]}
+
+
+def _lab_page(lab_context, base: str, token: str, rel: str, other_hosts: list[str]):
+    """The JupyterLab page with notebook ``rel`` open. The first chapter loads JupyterLab (in a fresh workspace)
+    with the notebook in its URL; the next ones are opened in that page with the app's "open" command, as the file
+    browser opens them. Every request to a host other than 127.0.0.1 is blocked and appended to ``other_hosts``."""
+    if "page" not in _LAB_PAGE:
+        page = lab_context.new_page()
+        _LAB_PAGE.update(page=page, log=other_hosts)
+
+        def block(r):
+            _LAB_PAGE["log"].append(r.request.url)
+            r.abort()
+
+        # matched in the browser driver, so the server's own requests are not slowed by a round trip to this process
+        page.route(OTHER_HOST, block)
+        workspace = "t-" + Path(rel).stem + "-" + secrets.token_hex(4)
+        page.goto(f"{base}/lab/workspaces/{workspace}/tree/{rel}?reset&token={token}")
+        return page
+    page = _LAB_PAGE["page"]
+    _LAB_PAGE["log"] = other_hosts
+    page.evaluate("p => window.jupyterapp.commands.execute('docmanager:open', {path: p})", rel)
+    return page
+
+
+def _close_notebook(page) -> bool:
+    """Close the open notebook without saving (the test never writes a notebook): True when no notebook is left."""
+    page.evaluate("""() => { for (const w of Array.from(window.jupyterapp.shell.widgets('main'))) {
+                               if (w.context) w.context.model.dirty = false;
+                               w.close(); } }""")
+    page.wait_for_function("() => !document.querySelector('.jp-NotebookPanel')", timeout=10000)
+    return True
+
+
 @pytest.mark.parametrize("rel", CHAPTERS)
 def test_chapter_in_jupyterlab(lab, lab_context, rel):
     base, token = lab
@@ -235,21 +274,12 @@ def test_chapter_in_jupyterlab(lab, lab_context, rel):
     names = [EVAL_ROLE.findall("".join(c["source"])) for c in md]
     n_visible = sum(c["cell_type"] == "code" and not c["metadata"].get("jupyter", {}).get("source_hidden")
                     for c in nb["cells"])
-    page = lab_context.new_page()
     other_hosts: list[str] = []
-
-    def block(r):
-        other_hosts.append(r.request.url)
-        r.abort()
-
-    # every request whose host is not 127.0.0.1 is blocked and counted (matched in the browser driver,
-    # so the server's own requests are not slowed by a round trip through this process)
-    page.route(OTHER_HOST, block)
+    page = _lab_page(lab_context, base, token, rel, other_hosts)
     t0 = time.time()
     mark = lambda what: print(f"{rel} {what}: {time.time() - t0:.1f}s") if os.environ.get("LAB_DEBUG") else None  # noqa: E731
-    workspace = "t-" + Path(rel).stem + "-" + secrets.token_hex(4)
+    ok = False
     try:
-        page.goto(f"{base}/lab/workspaces/{workspace}/tree/{rel}?reset&token={token}")
         page.wait_for_function(
             "n => document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-MarkdownCell .myst').length >= n",
             arg=len(md), timeout=60000)
@@ -303,8 +333,11 @@ def test_chapter_in_jupyterlab(lab, lab_context, rel):
                for c in nb["cells"] if c["cell_type"] == "code"):
             assert widgets >= 1, f"{rel}: the notebook shows ipywidgets but none could be moved"
         assert other_hosts == [], f"{rel}: requests to other hosts: {other_hosts[:5]}"
+        ok = _close_notebook(page)
     finally:
-        page.close()
+        if not ok:   # the next chapter starts from a freshly loaded JupyterLab
+            _LAB_PAGE.clear()
+            page.close()
         # this chapter's kernel shuts down while the next chapter opens
         threading.Thread(target=_shutdown_kernel, args=(base, token, rel), daemon=True).start()
 
