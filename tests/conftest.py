@@ -18,6 +18,7 @@ import functools
 import http.server
 import os
 import pickle
+import re
 import subprocess
 import sys
 import threading
@@ -99,6 +100,8 @@ def site_pages(site: Path) -> list[str]:
 
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+# A request to any host but this machine's 127.0.0.1 (for page.route: the browser tests block and count these)
+OTHER_HOST = re.compile(r"^(?!(https?|wss?)://127\.0\.0\.1[:/])(?!data:|blob:|about:)")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 

@@ -29,7 +29,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import OTHER_HOST, ROOT
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 
@@ -39,7 +39,6 @@ EVAL_ROLE = re.compile(r"\{eval\}`([^`]+)`")
 # MyST markup that must never reach a reader as text: roles and directive names in braces, fences,
 # directive options and label targets. Inline code (<code>, <pre>) is left out of the check.
 LITERAL_MYST = re.compile(r"\{[a-z][a-z0-9:_-]*\}|:::|```|^\s*:(label|class):|^\(\S+\)=$", re.M)
-OTHER_HOST = re.compile(r"^(?!(https?|wss?)://127\.0\.0\.1[:/])(?!data:|blob:|about:)")
 SETTINGS = {
     # render every cell (no windowing), so the check reads the whole notebook
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
