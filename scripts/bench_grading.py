@@ -55,8 +55,6 @@ def breakdown() -> None:
         ("python start", "pass"),
         ("import pandas", "import pandas"),
         ("import otter (what otter run pays twice)", "from otter import Notebook"),
-        ("import otter without rfc3987_syntax's grammar",
-         "import sys; sys.modules['rfc3987_syntax'] = None; from otter import Notebook"),
         ("import nbformat (jsonschema formats)", "import nbformat"),
         ("import standoff + load trade_flows", "from standoff import data, games; data.load('trade_flows')"),
         ("start + stop a Jupyter kernel", ("from jupyter_client.manager import start_new_kernel\n"

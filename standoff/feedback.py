@@ -20,7 +20,6 @@ import hashlib
 import html
 import json
 import random
-import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,9 +114,6 @@ def student_page(assignment: str, qs: list[dict], row: dict, tests: list[dict]) 
 
 def _chart_html(qs: list[dict], rows: list[dict]) -> str:
     """The score-distribution chart: one small bar chart per question (count of students per score)."""
-    if "jsonschema" not in sys.modules:
-        # jsonschema's optional IRI format checker compiles a grammar at import (~1.5 s); charts never use it
-        sys.modules.setdefault("rfc3987_syntax", None)
     import altair as alt
 
     from standoff import theme

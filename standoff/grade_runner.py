@@ -9,9 +9,9 @@ directory (it holds ``submission.ipynb``, ``data/`` and ``tests/``). It reads on
 and, when done, writes one line ``<token> <json>`` to the stdout it was started with. Everything the
 submission prints goes to ``output.log`` in the scratch folder (capped by the file-size limit).
 
-Why not ``otter run``: it imports otter twice (in the CLI and again in the kernel) and starts a Jupyter kernel;
-each otter import costs ~1.5 s more than it needs because ``jsonschema`` builds a grammar for ``rfc3987_syntax``
-at import. This runner executes the cells in one in-process IPython shell, as otter's own grading preprocessor
+Why not ``otter run``: it imports otter twice (in the CLI and again in the kernel) and starts a Jupyter kernel
+(each otter import cost ~1.5 s more while ``jsonschema`` built a grammar for ``rfc3987_syntax`` at import;
+requirements.txt now pins a ``jsonschema`` that does not). This runner executes the cells in one in-process IPython shell, as otter's own grading preprocessor
 does in a kernel (a ``grader.check`` cell grades its question at that point, with ``init_grading_mode`` so the
 hidden checks run; questions never checked are checked at the end; cells that raise are recorded and the run
 goes on), and scores with otter's ``Checker`` and ``GradingResults``.
@@ -142,7 +142,6 @@ def main() -> int:
     sys.stdout = sys.__stdout__ = CappedWriter(1, cap, written)
     sys.stderr = sys.__stderr__ = CappedWriter(2, cap, written)
 
-    sys.modules["rfc3987_syntax"] = None  # see the module docstring: saves ~1.5 s, unused when grading
     from IPython.core.interactiveshell import InteractiveShell
     from otter import Notebook
     from otter.execute import Checker
