@@ -186,8 +186,16 @@ _TIMES: dict[str, float] = collections.defaultdict(float)
 _START = time.perf_counter()
 
 
-def pytest_runtest_logreport(report):
-    _TIMES[report.nodeid] += report.duration
+class _Timer:
+    """Adds up each test's time. A plugin, not a conftest hook: a conftest's runtest hooks see only the items under
+    its folder, so in one process (`make test-profile`) the notebooks outside tests/ went uncounted."""
+
+    def pytest_runtest_logreport(self, report):
+        _TIMES[report.nodeid] += report.duration
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(_Timer(), "standoff-test-times")
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
